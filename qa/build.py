@@ -1,0 +1,394 @@
+"""Build or update the index: ingest -> chunk -> embed -> store, incremental by content hash.
+
+Unchanged articles (same source and same bytes) keep their stored chunks and vectors; only new or changed articles
+are chunked and embedded. Every build writes a complete new version and switches to it atomically (see qa.store).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa import aliases, store
+from qa.chunking import ChunkerSettings, chunk_article
+from qa.embedder import Embedder
+from qa.errors import ArticleSkipped, IndexDamaged, IndexMissing, QAError
+from qa.records import Article, BuildReport, Chunk, IndexStatus
+from qa.settings import Settings
+
+# progress(stage, done, total): stage is "reading", "embedding" or "writing"; total may be 0 when unknown.
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class _Entry:
+    """One article in the version being built, with its chunks and vectors."""
+
+    article: Article
+    size: int
+    mtime_ns: int
+    chunks: list[Chunk]
+    vectors: Any = None  # [len(chunks), d] float32
+    sentence_vectors: list[Any] = field(default_factory=list)  # per chunk: [len(sentences), d]
+
+
+def ensure_model(settings: Settings) -> tuple[Path, str]:
+    """The exported model folder for ``settings.model``, exporting it on first use. Returns (folder, key)."""
+    from qa.models import export_onnx, model_key, resolve_model
+
+    source = resolve_model(settings.model)
+    key = model_key(source)
+    folder = store.model_dir(settings.index, key)
+    if not (folder / "embedder.json").is_file():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        export_onnx(source, folder, settings.model)
+    return folder, key
+
+
+def build(
+    settings: Settings,
+    full: bool = False,
+    progress: Progress = _no_progress,
+    wait: float = 0.0,
+    chunker: ChunkerSettings | None = None,
+) -> BuildReport:
+    """Bring the index in ``settings.index`` up to date with ``settings.seeds``."""
+    from qa.ingest import discover
+
+    started = time.perf_counter()
+    chunker = chunker or ChunkerSettings()
+    root = settings.index
+    with store.build_lock(root, wait=wait):
+        store.collect_garbage(root)
+        paths, unsupported = discover(settings.seeds)
+        model_folder, key = ensure_model(settings)
+        embedder = Embedder(model_folder)
+        previous = None if full else _previous(root, key, chunker)
+        warnings = [f"{rel}: {reason}" for rel, reason in unsupported]
+        entries: list[_Entry] = []
+        skipped: list[tuple[str, int, int, str]] = []
+        counts = {"added": 0, "updated": 0, "unchanged": 0}
+        todo: list[_Entry] = []
+        for n, path in enumerate(paths, 1):
+            progress("reading", n, len(paths))
+            rel = path.relative_to(settings.seeds).as_posix()
+            entry, reason = _read(path, settings.seeds, previous, embedder, chunker)
+            if entry is None:
+                stat = _stat(path)
+                skipped.append((rel, stat[0], stat[1], reason))
+                warnings.append(f"{rel}: {reason}")
+                continue
+            warnings.extend(f"{rel}: {w}" for w in entry.article.warnings)
+            entries.append(entry)
+            if entry.vectors is not None:
+                counts["unchanged"] += 1
+            else:
+                counts["updated" if previous and rel in previous.sources else "added"] += 1
+                todo.append(entry)
+        embedded = _embed(embedder, todo, progress)
+        removed = len(previous.sources - {e.article.source for e in entries}) if previous else 0
+        if previous:
+            previous.close()
+        progress("writing", 0, 1)
+        n_chunks = _write(root, entries, skipped, settings, key, embedder.dimension, chunker)
+        progress("writing", 1, 1)
+        store.collect_garbage(root)
+    return BuildReport(
+        added=counts["added"],
+        updated=counts["updated"],
+        removed=removed,
+        unchanged=counts["unchanged"],
+        skipped=len(skipped),
+        articles=len(entries),
+        chunks=n_chunks,
+        embedded_chunks=embedded,
+        seconds=time.perf_counter() - started,
+        warnings=tuple(warnings),
+    )
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+        return st.st_size, st.st_mtime_ns
+    except OSError:
+        return -1, -1
+
+
+class _Previous:
+    """The live version's articles, for reusing unchanged ones."""
+
+    def __init__(self, version: store.Version) -> None:
+        self.version = version
+        rows = version.db.execute("SELECT id, source, content_hash, size, mtime_ns FROM articles").fetchall()
+        self.by_source = {r[1]: (r[0], r[2], r[3], r[4]) for r in rows}
+        self.sources = set(self.by_source)
+
+    def article_if_untouched(self, rel: str, size: int, mtime_ns: int) -> Article | None:
+        """The stored article when the file's size and mtime are as recorded (as git does, no re-read)."""
+        found = self.by_source.get(rel)
+        if not found or (found[2], found[3]) != (size, mtime_ns):
+            return None
+        row = self.version.db.execute(
+            "SELECT source, title, text, content_hash, kind, date, author FROM articles WHERE id = ?", (found[0],)
+        ).fetchone()
+        source, title, text, digest, kind, date, author = row
+        # No blocks: an untouched article's chunks are reused as stored, never re-chunked.
+        return Article(source, title, text, (), digest, kind, date, author)
+
+    def reuse(self, article: Article) -> tuple[list[Chunk], Any, list[Any]] | None:
+        import numpy as np
+
+        found = self.by_source.get(article.source)
+        if not found or found[1] != article.content_hash:
+            return None
+        db = self.version.db
+        rows = db.execute(
+            'SELECT id, ordinal, start, "end" FROM chunks WHERE article_id = ? ORDER BY ordinal', (found[0],)
+        ).fetchall()
+        chunks, sentence_vectors = [], []
+        ids = [r[0] for r in rows]
+        for cid, ordinal, start, end in rows:
+            sents = db.execute('SELECT id, start, "end" FROM sentences WHERE chunk_id = ? ORDER BY id', (cid,)).fetchall()
+            chunks.append(Chunk(ordinal, start, end, article.text[start:end], tuple((s, e) for _, s, e in sents)))
+            sentence_vectors.append(np.asarray(self.version.sentence_vectors[[s[0] for s in sents]], dtype=np.float32))
+        vectors = (
+            self.version.faiss_index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+            if ids
+            else np.zeros((0, self.version.faiss_index.d), dtype=np.float32)
+        )
+        return chunks, vectors, sentence_vectors
+
+    def close(self) -> None:
+        self.version.close()
+
+
+def _previous(root: Path, key: str, chunker: ChunkerSettings) -> _Previous | None:
+    """The live version if it can be reused: same model and chunker, and not damaged (else a full rebuild)."""
+    try:
+        version = store.Version.open(root)
+    except (IndexMissing, IndexDamaged):
+        return None
+    if version.manifest.get("model_key") != key or version.manifest.get("chunker") != chunker.key():
+        version.close()
+        return None
+    return _Previous(version)
+
+
+def _read(
+    path: Path, seeds: Path, previous: _Previous | None, embedder: Embedder, chunker: ChunkerSettings
+) -> tuple[_Entry | None, str]:
+    from qa.ingest import read_article
+
+    size, mtime = _stat(path)
+    rel = path.relative_to(seeds).as_posix()
+    article = previous.article_if_untouched(rel, size, mtime) if previous else None
+    if article is None:
+        try:
+            article = read_article(path, seeds)
+        except ArticleSkipped as exc:
+            return None, str(exc).split(": ", 1)[-1]
+    reused = previous.reuse(article) if previous else None
+    if reused:
+        chunks, vectors, sentence_vectors = reused
+        return _Entry(article, size, mtime, chunks, vectors, sentence_vectors), ""
+    chunks = chunk_article(article, embedder.count_tokens, embedder.token_offsets, chunker)
+    if not chunks:
+        return None, "no text to index"
+    return _Entry(article, size, mtime, chunks), ""
+
+
+def _embed(embedder: Embedder, todo: list[_Entry], progress: Progress) -> int:
+    texts = [c.text for e in todo for c in e.chunks]
+    spans = [[(s - c.start, e - c.start) for s, e in c.sentences] for e in todo for c in e.chunks]
+    done = 0
+    total = len(texts)
+    progress("embedding", 0, total)
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        progress("embedding", done, total)
+
+    vectors, sentence_vectors = embedder.encode(texts, spans=spans, progress=step)
+    i = 0
+    for entry in todo:
+        n = len(entry.chunks)
+        entry.vectors = vectors[i : i + n]
+        entry.sentence_vectors = sentence_vectors[i : i + n]
+        i += n
+    return total
+
+
+def _write(
+    root: Path,
+    entries: list[_Entry],
+    skipped: list[tuple[str, int, int, str]],
+    settings: Settings,
+    key: str,
+    dimension: int,
+    chunker: ChunkerSettings,
+) -> int:
+    import numpy as np
+
+    tmp = store.new_version_dir(root)
+    db = store.create_db(tmp / store.META)
+    chunk_vecs, sent_vecs, texts = [], [], []
+    chunk_id = sentence_id = 0
+    for aid, entry in enumerate(entries):
+        a = entry.article
+        db.execute(
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (aid, a.source, a.title, a.kind, a.date, a.author, a.content_hash, entry.size, entry.mtime_ns, a.text),
+        )
+        for chunk, svecs in zip(entry.chunks, entry.sentence_vectors, strict=True):
+            db.execute("INSERT INTO chunks VALUES (?,?,?,?,?)", (chunk_id, aid, chunk.ordinal, chunk.start, chunk.end))
+            db.executemany(
+                "INSERT INTO sentences VALUES (?,?,?,?)",
+                [(sentence_id + k, chunk_id, s, e) for k, (s, e) in enumerate(chunk.sentences)],
+            )
+            sentence_id += len(chunk.sentences)
+            texts.append(chunk.text)
+            chunk_id += 1
+        chunk_vecs.append(np.asarray(entry.vectors, dtype=np.float32))
+        sent_vecs.extend(np.asarray(v, dtype=np.float16) for v in entry.sentence_vectors)
+    db.executemany("INSERT INTO skipped VALUES (?,?,?,?)", skipped)
+    db.executemany(
+        "INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)", aliases.extract(e.article.text for e in entries)
+    )
+    db.commit()
+    db.close()
+    matrix = np.concatenate(chunk_vecs) if chunk_vecs else np.zeros((0, dimension), dtype=np.float32)
+    sentences = np.concatenate(sent_vecs) if sent_vecs else np.zeros((0, dimension), dtype=np.float16)
+    np.save(tmp / store.SENTENCES, sentences, allow_pickle=False)
+    ann = write_vectors(tmp / store.VECTORS, matrix)
+    write_bm25(tmp / store.BM25_DIR, texts)
+    store.seal(
+        tmp,
+        {
+            "model": settings.model,
+            "model_key": key,
+            "dimension": dimension,
+            "chunker": chunker.key(),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "articles": len(entries),
+            "chunks": chunk_id,
+            "sentences": sentence_id,
+            "search": ann,
+        },
+    )
+    if os.environ.get("QA_TEST_CRASH_BEFORE_PUBLISH"):  # lets crash tests stop at the riskiest moment
+        os._exit(9)
+    store.publish(root, tmp)
+    return chunk_id
+
+
+def write_vectors(path: Path, matrix: Any) -> str:
+    """Exact inner-product search, or HNSW past the threshold (recall checked in bench/ann.py)."""
+    import faiss  # deferred: native library
+
+    n, d = matrix.shape if matrix.size else (0, matrix.shape[1])
+    if n >= store.ANN_THRESHOLD:
+        index = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 96
+        kind = "hnsw"
+    else:
+        index = faiss.IndexFlatIP(d)
+        kind = "flat"
+    if n:
+        index.add(matrix)
+    faiss.write_index(index, str(path))
+    return kind
+
+
+def bm25_tokenize(texts: Iterable[str]) -> Any:
+    import bm25s  # deferred: pulls in scipy
+    import Stemmer
+
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False)
+
+
+def write_bm25(folder: Path, texts: list[str]) -> None:
+    import bm25s
+
+    retriever = bm25s.BM25()
+    # An empty corpus still gets a valid (empty) index so readers need no special case.
+    retriever.index(bm25_tokenize(texts or [""]), show_progress=False)
+    retriever.save(str(folder), show_progress=False)
+
+
+def status(settings: Settings) -> IndexStatus:
+    """What the live index holds and which seed files are new, changed or removed since it was built."""
+    from qa.ingest import discover
+
+    version = store.Version.open(settings.index)
+    try:
+        db = version.db
+        known = {
+            s: (size, mtime, digest)
+            for s, size, mtime, digest in db.execute("SELECT source, size, mtime_ns, content_hash FROM articles")
+        }
+        known.update({s: (size, mtime, None) for s, size, mtime, _ in db.execute("SELECT * FROM skipped")})
+        paths, _ = discover(settings.seeds)
+        new, changed = [], []
+        seen = set()
+        for path in paths:
+            rel = path.relative_to(settings.seeds).as_posix()
+            seen.add(rel)
+            if rel not in known:
+                new.append(rel)
+            elif _changed(path, known[rel]):
+                changed.append(rel)
+        return IndexStatus(
+            articles=version.manifest["articles"],
+            chunks=version.manifest["chunks"],
+            model=version.manifest["model"],
+            built_at=version.manifest["built_at"],
+            new=tuple(new),
+            changed=tuple(changed),
+            removed=tuple(sorted(set(known) - seen)),
+        )
+    finally:
+        version.close()
+
+
+def _changed(path: Path, known: tuple[int, int, str | None]) -> bool:
+    import hashlib
+
+    size, mtime = _stat(path)
+    if (size, mtime) == known[:2]:
+        return False
+    if known[2] is None:  # a skipped file changed: worth another try
+        return True
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() != known[2]
+    except OSError:
+        return True
+
+
+def needs_build(settings: Settings) -> str | None:
+    """Why the index must be built before answering (missing, damaged, other model, stale), or None."""
+    try:
+        st = status(settings)
+    except IndexMissing:
+        return "no index yet"
+    except QAError as exc:
+        return str(exc)
+    except sqlite3.Error:
+        return "index unreadable"
+    if st.model != settings.model:
+        return f"index was built with model {st.model}"
+    if st.stale:
+        parts = [f"{len(x)} {name}" for x, name in ((st.new, "new"), (st.changed, "changed"), (st.removed, "removed")) if x]
+        return "seed files changed since the last build: " + ", ".join(parts)
+    return None

@@ -1,0 +1,260 @@
+"""The command line: parse, call the library, print. Every error is one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qa.errors import QAError
+from qa.settings import Settings
+
+
+def _settings(**kw: Any) -> Settings:
+    return Settings.from_env(**kw)
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def path_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--model", help="Embedding model: a local folder or a name already on disk [env QA_MODEL].")(f)
+    f = click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder [env QA_INDEX; ./index].")(f)
+    f = click.option("--seeds", type=click.Path(path_type=Path), help="Articles folder [env QA_SEEDS; ./seeds].")(f)
+    return f
+
+
+@contextmanager
+def progress_bar(enabled: bool | None = None) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar on stderr when it is a terminal; silent otherwise."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield lambda stage, done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:  # fmt: skip
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        yield update
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qa-news")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Ask questions of a folder of news articles, offline. With no command, opens the chat app."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(chat)
+
+
+@cli.command()
+@path_options
+def chat(seeds: Path | None, index: Path | None, model: str | None) -> None:
+    """Open the chat-style terminal app."""
+    settings = _settings(seeds=seeds, index=index, model=model)
+    try:
+        from qa.tui.app import run
+    except ImportError:  # the terminal app is optional at this stage: fall back to a prompt
+        _prompt_loop(settings)
+        return
+    run(settings)
+
+
+def _prompt_loop(settings: Settings) -> None:
+    from qa.session import ensure_index, open_answerer
+
+    with progress_bar() as bar:
+        ensure_index(settings, _err, bar)
+    answerer = open_answerer(settings)
+    _err("Ask a question (empty line or ctrl+d to quit).")
+    n = 0
+    while True:
+        try:
+            question = input("? ")
+        except EOFError:
+            break
+        if not question.strip():
+            break
+        n += 1
+        _print_result(answerer.ask(question, settings.top_k, str(n)), "text")
+
+
+@cli.group()
+def index() -> None:
+    """Build and inspect the index."""
+
+
+@index.command("build")
+@path_options
+@click.option("--full", is_flag=True, help="Re-embed every article instead of reusing unchanged ones.")
+@click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another build.")
+def index_build(seeds: Path | None, index: Path | None, model: str | None, full: bool, wait: float) -> None:
+    """Build or update the index from the articles folder (incremental, crash-safe)."""
+    from qa.build import build
+
+    settings = _settings(seeds=seeds, index=index, model=model)
+    with progress_bar() as bar:
+        report = build(settings, full=full, progress=bar, wait=wait)
+    for warning in report.warnings:
+        _err(f"skipped or warned: {warning}")
+    click.echo(
+        f"articles: {report.added} added, {report.updated} updated, {report.removed} removed, "
+        f"{report.unchanged} unchanged, {report.skipped} skipped\n"
+        f"chunks: {report.chunks} ({report.embedded_chunks} embedded)\n"
+        f"seconds: {report.seconds:.1f}"
+    )
+
+
+@index.command("status")
+@path_options
+def index_status(seeds: Path | None, index: Path | None, model: str | None) -> None:
+    """What the index holds, and which seed files are new or changed since it was built."""
+    from qa.build import status
+
+    st = status(_settings(seeds=seeds, index=index, model=model))
+    click.echo(f"articles: {st.articles}\nchunks: {st.chunks}\nmodel: {st.model}\nbuilt: {st.built_at}")
+    for label, items in (("new", st.new), ("changed", st.changed), ("removed", st.removed)):
+        for item in items:
+            click.echo(f"{label}: {item}")
+    click.echo("up to date" if not st.stale else "stale: run `qa index build`")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--file", "file", help="Question file (.txt, .jsonl, .csv) or - for stdin.")
+@click.option("--top-k", type=click.IntRange(1, 100), default=None, help="Answers per question [5].")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv", "markdown"]), default=None)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write answers here instead of stdout.")
+@click.option("--skip-bad", is_flag=True, help="Skip malformed lines of the question file instead of failing.")
+@path_options
+def ask(
+    question: str | None, file: str | None, top_k: int | None, fmt: str | None, output: Path | None,
+    skip_bad: bool, seeds: Path | None, index: Path | None, model: str | None,
+) -> None:  # fmt: skip
+    """Answer QUESTION, or every question in --file."""
+    from qa.session import ensure_index, open_answerer
+
+    if (question is None) == (file is None):
+        raise click.UsageError("give a QUESTION or --file FILE (not both)")
+    settings = _settings(seeds=seeds, index=index, model=model, top_k=top_k)
+    if file is not None:
+        from qa.batch import read_questions
+
+        questions = read_questions(file, skip_bad, warn=lambda m: _err(f"skipped: {m}"))
+        fmt = fmt or "jsonl"
+        if fmt not in ("jsonl", "csv", "markdown"):
+            raise click.UsageError("--file writes jsonl, csv or markdown")
+    else:
+        fmt = fmt or "text"
+        if fmt not in ("text", "json"):
+            raise click.UsageError("a single question prints text or json")
+    with progress_bar() as bar:
+        ensure_index(settings, _err, bar)
+    answerer = open_answerer(settings)
+    if question is not None:
+        _print_result(answerer.ask(question, settings.top_k), fmt)
+        return
+    _ask_file(answerer, questions, settings.top_k, fmt, output)
+
+
+def _ask_file(answerer: Any, questions: list[Any], top_k: int, fmt: str, output: Path | None) -> None:
+    from qa.batch import Writer
+
+    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    written = 0
+    try:
+        writer = Writer(out, fmt)
+        with progress_bar() as bar:
+            for i in range(0, len(questions), 64):
+                batch = questions[i : i + 64]
+                for result in answerer.ask_many([q.text for q in batch], top_k, [q.id for q in batch]):
+                    writer.write(result)
+                    written += 1
+                bar("answering", written, len(questions))
+    except KeyboardInterrupt:
+        _err(f"interrupted after {written} of {len(questions)} questions; the output holds complete records")
+        raise SystemExit(130) from None
+    finally:
+        if output:
+            out.close()
+    if output:
+        _err(f"wrote {written} answers to {output}")
+
+
+def _print_result(result: Any, fmt: str) -> None:
+    from qa.render import plain, rich_result
+
+    if fmt == "json":
+        click.echo(json.dumps(result.to_record(), ensure_ascii=False, indent=2))
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        Console().print(rich_result(result))
+    else:
+        click.echo(plain(result))
+
+
+@cli.command()
+@click.argument("source")
+@path_options
+def show(source: str, seeds: Path | None, index: Path | None, model: str | None) -> None:
+    """Print the indexed text of SOURCE, which answer offsets index into."""
+    from qa import store
+    from qa.render import safe
+
+    version = store.Version.open(_settings(seeds=seeds, index=index, model=model).index)
+    try:
+        row = version.db.execute("SELECT text FROM articles WHERE source = ?", (source,)).fetchone()
+    finally:
+        version.close()
+    if row is None:
+        raise QAError(f"{source} is not in the index; `qa index status` lists what is")
+    click.echo(safe(row[0]) if sys.stdout.isatty() else row[0], nl=False)
+
+
+def main() -> None:
+    """Entry point: turns every error into one line on stderr and an exit code."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        _err("interrupted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        _err(f"error: {exc.format_message()}")
+        sys.exit(exc.exit_code)
+    except QAError as exc:
+        _err(f"error: {exc}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - a person never sees a traceback
+        if os.environ.get("QA_DEBUG"):
+            raise
+        _err(f"error: unexpected {type(exc).__name__}: {exc} (set QA_DEBUG=1 for details)")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Texts -> normalized vectors, through onnxruntime and tokenizers.
+
+The query path must start fast: ``import sentence_transformers`` alone takes about 7 s on the target machine, so the
+model is exported to ONNX once (see ``qa.export``) and run here with onnxruntime, which imports in a fraction of a
+second. Pooling and normalization follow the model's own sentence-transformers config, so vectors match
+``SentenceTransformer.encode`` (checked in the tests to 1e-4 cosine).
+
+Beside whole-text vectors, ``encode`` can pool the token states of sub-spans of each text (the sentences of a chunk)
+in the same forward pass: sentence vectors for highlighting then cost no extra model time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa.errors import IndexDamaged
+
+if TYPE_CHECKING:  # numpy is cheap, but onnxruntime and tokenizers are only imported when a model is opened
+    import numpy as np
+
+ProgressFn = Callable[[int], None]
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+CONFIG_FILE = "embedder.json"
+
+
+@dataclass(frozen=True)
+class EmbedderConfig:
+    """What the exported model folder says about itself (``embedder.json``)."""
+
+    name: str
+    dimension: int
+    max_seq_length: int
+    pooling: str  # "mean" or "cls"
+    normalize: bool
+
+    @classmethod
+    def load(cls, folder: Path) -> EmbedderConfig:
+        data = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        return cls(**data)
+
+    def save(self, folder: Path) -> None:
+        (folder / CONFIG_FILE).write_text(json.dumps(self.__dict__, indent=2), encoding="utf-8")
+
+
+def _threads() -> int:
+    return max(1, int(os.environ.get("QA_THREADS", "0")) or (os.cpu_count() or 1))
+
+
+class Embedder:
+    """An exported model folder (``model.onnx``, ``tokenizer.json``, ``embedder.json``) ready to encode."""
+
+    def __init__(self, folder: Path, model_file: str = MODEL_FILE) -> None:
+        # Deferred: onnxruntime and tokenizers load native libraries; only paths that encode need them.
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        try:
+            self.config = EmbedderConfig.load(folder)
+            self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = _threads()
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            self.session = ort.InferenceSession(
+                str(folder / model_file), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # a missing or corrupt model file is index damage, not a crash
+            raise IndexDamaged(
+                f"the exported model in {folder} cannot be read ({type(exc).__name__}); "
+                "run `qa index build --full` to rebuild it"
+            ) from exc
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(self.config.max_seq_length)
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        self._counter = Tokenizer.from_str(self.tokenizer.to_str())
+        self._counter.no_truncation()
+        self._counter.no_padding()
+
+    @property
+    def dimension(self) -> int:
+        return self.config.dimension
+
+    # -- token counting, for the chunker -------------------------------------------------------------
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces in each text, without special tokens (the chunker budgets for those)."""
+        encodings = self._counter.encode_batch(list(texts), add_special_tokens=False)
+        return [len(e.ids) for e in encodings]
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        return list(self._counter.encode(text, add_special_tokens=False).offsets)
+
+    # -- encoding ---------------------------------------------------------------------------------------
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        spans: Sequence[Sequence[tuple[int, int]]] | None = None,
+        progress: ProgressFn | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Encode texts, longest first in batches so padding is small.
+
+        Args:
+            texts: the strings to encode.
+            batch_size: texts per forward pass.
+            spans: optional character spans inside each text; each gets its own vector, pooled from the
+                same forward pass.
+            progress: called with the number of texts finished after each batch.
+
+        Returns:
+            (text vectors [n, d] float32, per-text arrays of span vectors [len(spans[i]), d]).
+        """
+        import numpy as np
+
+        n = len(texts)
+        dim = self.config.dimension
+        out = np.zeros((n, dim), dtype=np.float32)
+        span_out: list[np.ndarray] = [np.zeros((0, dim), dtype=np.float32) for _ in range(n)]
+        if n == 0:
+            return out, span_out
+        encodings = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(n), key=lambda i: -len(encodings[i].ids))
+        for b in range(0, n, batch_size):
+            idx = order[b : b + batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                e = encodings[i]
+                ids[row, : len(e.ids)] = e.ids
+                mask[row, : len(e.ids)] = 1
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            states = self.session.run(None, feed)[0]
+            out[idx] = self._pool(states, mask)
+            if spans is not None:
+                for row, i in enumerate(idx):
+                    if spans[i]:
+                        span_out[i] = self._pool_spans(states[row, : len(encodings[i].ids)], encodings[i], spans[i])
+            if progress:
+                progress(len(idx))
+        return out, span_out
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        return self.encode(texts, batch_size=batch_size)[0]
+
+    def _pool(self, states: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        if self.config.pooling == "cls":
+            vecs = states[:, 0, :]
+        else:
+            m = mask[..., None].astype(np.float32)
+            vecs = (states * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        return _normalize(vecs) if self.config.normalize else vecs.astype(np.float32)
+
+    def _pool_spans(self, states: np.ndarray, encoding: object, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Mean of the token states whose characters fall inside each span ("late chunking")."""
+        import numpy as np
+
+        offsets = np.asarray(encoding.offsets, dtype=np.int64)  # type: ignore[attr-defined]
+        special = np.asarray(encoding.special_tokens_mask, dtype=bool)  # type: ignore[attr-defined]
+        result = np.zeros((len(spans), states.shape[-1]), dtype=np.float32)
+        for k, (s, e) in enumerate(spans):
+            inside = (~special) & (offsets[:, 0] >= s) & (offsets[:, 1] <= e) & (offsets[:, 1] > offsets[:, 0])
+            if inside.any():
+                result[k] = states[inside].mean(axis=0)
+            else:  # span beyond the truncated window: fall back to the whole text
+                result[k] = states[~special].mean(axis=0) if (~special).any() else states.mean(axis=0)
+        return _normalize(result)
+
+
+def _normalize(vecs: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    return (vecs / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -1,0 +1,233 @@
+"""Files -> Articles: find the articles under a folder, decode them, extract HTML text, drop site chrome.
+
+A user's folder holds whatever they saved: odd encodings, empty files, stray binaries, symlink loops. Nothing here
+may crash on such a file; each one is either turned into an ``Article`` or skipped with a reason a person can read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html
+import os
+import re
+import stat
+from pathlib import Path
+
+from qa.chrome import kept_blocks
+from qa.errors import ArticleSkipped, ConfigError
+from qa.records import Article, Span
+
+__all__ = ["MAX_BYTES", "SUFFIXES", "discover", "read_article"]
+
+SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+MAX_BYTES = 64 * 1024 * 1024  # news articles are kilobytes; anything this big is not one
+TITLE_MAX_CHARS = 120  # a plain-text "title" is often a whole first paragraph
+
+_SNIFF_BYTES = 8 * 1024
+# UTF-32 LE's BOM starts with UTF-16 LE's, so the longer BOMs are tried first.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def discover(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Every article file under ``root``, sorted by relative path, and the files passed over with a reason.
+
+    Hidden files and folders are passed over silently (editors and VCS keep their state there). Symlinked
+    folders are followed once: a folder already visited (a loop, or a second link to it) is not entered again.
+
+    Raises:
+        ConfigError: ``root`` is missing or is not a folder.
+    """
+    if not root.exists():
+        raise ConfigError(f"Folder {root} does not exist; pass the folder that holds the articles.")
+    if not root.is_dir():
+        raise ConfigError(f"{root} is a file, not a folder; pass the folder that holds the articles.")
+
+    found: list[tuple[str, Path]] = []
+    skipped: list[tuple[str, str]] = []
+
+    def rel(path: str) -> str:
+        return Path(os.path.relpath(path, root)).as_posix()
+
+    def unreadable(error: OSError) -> None:
+        skipped.append((rel(str(error.filename)), f"cannot read folder ({error.strerror or error})"))
+
+    root_stat = root.stat()
+    visited = {(root_stat.st_dev, root_stat.st_ino)}
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=True):
+        entered = []
+        for name in sorted(dirnames):
+            if name.startswith("."):
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                st = os.stat(path)
+            except OSError as error:
+                skipped.append((rel(path), f"cannot read folder ({error.strerror or error})"))
+                continue
+            if (st.st_dev, st.st_ino) in visited:
+                skipped.append((rel(path), "folder already visited (symlink loop or duplicate link)"))
+                continue
+            visited.add((st.st_dev, st.st_ino))
+            entered.append(name)
+        dirnames[:] = entered  # os.walk descends only into what is left here
+        for name in filenames:
+            if name.startswith("."):
+                continue
+            path = os.path.join(dirpath, name)
+            if Path(name).suffix.lower() not in SUFFIXES:
+                skipped.append((rel(path), "unsupported file type"))
+            elif not os.path.isfile(path):
+                skipped.append((rel(path), "not a regular file (broken link, pipe or device)"))
+            else:
+                found.append((rel(path), Path(path)))
+    found.sort(key=lambda item: item[0])
+    skipped.sort()
+    return [path for _, path in found], skipped
+
+
+def read_article(path: Path, root: Path) -> Article:
+    """Decode one file into an ``Article`` whose ``blocks`` hold only the story's own text.
+
+    Raises:
+        ArticleSkipped: the file cannot be read or holds no article text; the message names the file.
+    """
+    source = Path(os.path.relpath(path, root)).as_posix()
+    raw = _read_bytes(path, source)
+    if not raw:
+        raise _skipped(source, "empty file")
+    is_html = path.suffix.lower() in HTML_SUFFIXES
+    text, warnings = _decode(raw, is_html)
+    if "\x00" in text[:_SNIFF_BYTES] or _looks_binary(text[:_SNIFF_BYTES]):
+        raise _skipped(source, "binary file, not text")
+    if not text.strip():
+        raise _skipped(source, "only whitespace")
+
+    if is_html:
+        page = text
+        text, title, date, author = _extract_html(page, source)
+        title = title or _html_title(page) or path.stem
+    else:
+        title, date, author = "", None, None
+    blocks = kept_blocks(text)
+    if not blocks:
+        raise _skipped(source, "no text left after removing site chrome")
+    if not is_html:
+        title = _first_line(text, blocks, markdown=path.suffix.lower() == ".md") or path.stem
+    return Article(
+        source=source,
+        title=title,
+        text=text,
+        blocks=blocks,
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        kind="html" if is_html else "text",
+        date=date,
+        author=author,
+        warnings=tuple(warnings),
+    )
+
+
+def _skipped(source: str, reason: str) -> ArticleSkipped:
+    return ArticleSkipped(f"{source}: {reason}")
+
+
+def _read_bytes(path: Path, source: str) -> bytes:
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise _skipped(source, "not a regular file")  # opening a pipe would block forever
+        if st.st_size > MAX_BYTES:
+            raise _skipped(source, f"larger than {MAX_BYTES // (1024 * 1024)} MiB ({st.st_size} bytes)")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise _skipped(source, "file vanished before it could be read") from None
+    except PermissionError:
+        raise _skipped(source, "permission denied") from None
+    except OSError as error:
+        raise _skipped(source, f"cannot read file ({error.strerror or error})") from None
+    if len(raw) > MAX_BYTES:
+        raise _skipped(source, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    return raw
+
+
+def _decode(raw: bytes, is_html: bool) -> tuple[str, list[str]]:
+    """Text and warnings. A BOM wins, then strict UTF-8, then the HTML's declared charset, cp1252, latin-1.
+
+    Newlines are kept as they are: every offset downstream indexes into exactly this string.
+    """
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec), []
+            except UnicodeDecodeError:
+                return raw.decode(codec, errors="replace"), [f"invalid {codec} bytes replaced with U+FFFD"]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    fallbacks = ["cp1252", "latin-1"]  # latin-1 maps every byte, so it never fails
+    declared = _META_CHARSET.search(raw[:_SNIFF_BYTES]) if is_html else None
+    if declared:
+        fallbacks.insert(0, declared.group(1).decode("ascii", "replace"))
+    for codec in fallbacks:
+        try:
+            text = raw.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if codecs.lookup(codec).name == "utf-8":
+            continue  # a page declaring UTF-8 that is not valid UTF-8 decoded above
+        return text, [f"decoded as {codec} (not valid UTF-8)"]
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def _looks_binary(sample: str) -> bool:
+    """Mostly control characters: a binary file that happens to have no NUL bytes near the start."""
+    return bool(sample) and len(_CONTROL.findall(sample)) > 0.1 * len(sample)
+
+
+def _extract_html(page: str, source: str) -> tuple[str, str | None, str | None, str | None]:
+    """Main text (paragraphs joined by newlines), title, date and author of an HTML page, offline."""
+    # Imported here: trafilatura pulls in lxml, dateparser and more (~0.5 s), which plain-text runs never need.
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        page,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        favor_precision=True,
+    )
+    text = getattr(document, "text", None) or ""
+    if not text.strip():
+        raise _skipped(source, "no extractable text in the HTML (only markup, scripts or styles)")
+    return text, document.title, document.date, document.author
+
+
+def _html_title(page: str) -> str | None:
+    """The page's <title>, for pages where trafilatura found no title."""
+    match = _HTML_TITLE.search(page)
+    if match is None:
+        return None
+    return " ".join(html.unescape(match.group(1)).split()) or None
+
+
+def _first_line(text: str, blocks: tuple[Span, ...], markdown: bool) -> str:
+    """The first kept line, shortened at a word if it is really a paragraph."""
+    start, end = blocks[0]
+    line = text[start:end].splitlines()[0].strip()
+    if markdown:
+        line = line.lstrip("# ").strip()
+    if len(line) > TITLE_MAX_CHARS:
+        line = line[:TITLE_MAX_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return line

@@ -1,0 +1,112 @@
+"""Small frozen records passed between the pipeline steps."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One source file, decoded.
+
+    ``text`` is what offsets index into: the decoded file for .txt/.md, the extracted text for HTML.
+    ``blocks`` are the spans of ``text`` kept after site chrome is removed; chunks never cross a block edge.
+    """
+
+    source: str  # path relative to the seeds folder, with forward slashes
+    title: str
+    text: str
+    blocks: tuple[Span, ...]
+    content_hash: str
+    kind: str  # "text" or "html"
+    date: str | None = None
+    author: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage: ``article.text[start:end] == text``. ``sentences`` are spans inside the article text."""
+
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    rank: int
+    score: float
+    source: str
+    title: str
+    passage: str
+    start: int
+    end: int
+    highlight: str
+    highlight_start: int
+    highlight_end: int
+    also_in: tuple[str, ...] = ()
+
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["also_in"] = list(self.also_in)
+        return record
+
+
+@dataclass(frozen=True)
+class Result:
+    """The answer to one question: the JSONL record other tools read."""
+
+    id: str
+    question: str
+    answered: bool
+    answers: tuple[Answer, ...] = field(default_factory=tuple)
+    notice: str | None = None  # e.g. why a question could not be searched
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "answered": self.answered,
+            "answers": [a.to_record() for a in self.answers],
+        }
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    skipped: int
+    articles: int
+    chunks: int
+    embedded_chunks: int
+    seconds: float
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    articles: int
+    chunks: int
+    model: str
+    built_at: str
+    new: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.new or self.changed or self.removed)

@@ -1,0 +1,64 @@
+"""Results as text for a terminal (rich) or a pipe (plain). Article text is always shown literally.
+
+Article text never goes through a markup parser (rich ``Text`` objects, not markup strings), and control characters
+(ANSI escapes, terminal control sequences) are replaced by visible symbols so a hostile page cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.records import Answer, Result
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Control characters as visible Unicode control pictures (ESC -> ␛); newlines and tabs kept."""
+    return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else "\ufffd", text)
+
+
+def plain(result: Result) -> str:
+    lines = [f"Q: {safe(result.question)}"]
+    if result.notice:
+        lines.append(f"   ({result.notice})")
+    if not result.answered:
+        lines.append("No confident answer." + (" Closest passages:" if result.answers else ""))
+    for a in result.answers:
+        lines.append(f"[{a.rank}] {safe(a.highlight)}")
+        lines.append(f"    {safe(a.title)} | {safe(a.source)} [{a.start}:{a.end}] score {a.score:.3f}")
+        if a.also_in:
+            lines.append(f"    also in: {', '.join(safe(s) for s in a.also_in)}")
+    return "\n".join(lines)
+
+
+def passage_text(answer: Answer, style: str = "bold yellow"):  # -> rich.text.Text
+    """The passage with its highlight sentence styled; literal text, no markup parsing."""
+    from rich.text import Text  # deferred: only terminal output needs rich
+
+    text = Text(safe(answer.passage))
+    s, e = answer.highlight_start - answer.start, answer.highlight_end - answer.start
+    text.stylize(style, max(0, s), max(0, e))
+    return text
+
+
+def rich_result(result: Result):  # -> rich renderable
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    parts: list[object] = [Text(f"Q: {safe(result.question)}", style="bold")]
+    if result.notice:
+        parts.append(Text(result.notice, style="dim"))
+    if not result.answered:
+        parts.append(
+            Text("No confident answer." + (" Closest passages:" if result.answers else ""), style="bold red")
+        )
+    for a in result.answers:
+        title = Text(f"[{a.rank}] {safe(a.title)}", style="cyan")
+        subtitle = Text(f"{safe(a.source)} [{a.start}:{a.end}]  score {a.score:.3f}", style="dim")
+        body = [Text(safe(a.highlight), style="bold"), Text(""), passage_text(a)]
+        if a.also_in:
+            body.append(Text("also in: " + ", ".join(safe(s) for s in a.also_in), style="green"))
+        parts.append(Panel(Group(*body), title=title, subtitle=subtitle, title_align="left"))
+    return Group(*parts)

@@ -1,0 +1,175 @@
+"""Dense (FAISS) and BM25 retrieval, fused into one ranking of chunks.
+
+Fusion: each retriever contributes its top ``pool`` chunks; every chunk in the union gets both scores (cosine from
+its stored vector, BM25 from the sparse index), each min-max normalized over the union, and the fused score is
+``w * dense + (1 - w) * bm25``. The weight was chosen on SQuAD dev (see NOTES.md, "Fusion trial").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa import store
+from qa.aliases import Aliases
+from qa.embedder import Embedder
+
+if TYPE_CHECKING:
+    import numpy as np
+
+METHODS = ("fused", "dense", "bm25")
+DENSE_WEIGHT = 0.45
+POOL = 50
+_WORD = re.compile(r"\w\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A retrieved chunk with its raw and fused scores."""
+
+    chunk_id: int
+    dense: float  # cosine between question and chunk
+    bm25: float  # raw BM25 score
+    fused: float  # the method's ranking score, 0..1 over the pool
+    coverage: float  # share of the question's IDF mass whose terms occur in the chunk
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    vector: np.ndarray
+    terms: tuple[str, ...]  # stemmed, stopwords removed, with alias expansions
+    weights: dict[str, float]  # idf of each term present in the vocabulary
+
+
+class Searcher:
+    """An opened index: what ``ask`` needs, loaded once."""
+
+    def __init__(self, version: store.Version, embedder: Embedder) -> None:
+        import Stemmer  # deferred with bm25s: only an opened index needs them
+
+        self.version = version
+        self.embedder = embedder
+        self.stemmer = Stemmer.Stemmer("english")
+        self.aliases = Aliases(version.db.execute("SELECT short, long, count, seen FROM aliases").fetchall())
+        self.n_docs = int(version.manifest["chunks"])
+        indptr = version.bm25.scores["indptr"]
+        self._df = indptr[1:] - indptr[:-1]
+        self._vocab = version.bm25.vocab_dict
+        from bm25s.stopwords import STOPWORDS_EN
+
+        self._stop = set(STOPWORDS_EN)
+
+    @classmethod
+    def open(cls, root: Path) -> Searcher:
+        version = store.Version.open(root)
+        try:
+            embedder = Embedder(store.model_dir(root, version.manifest["model_key"]))
+        except Exception:
+            version.close()
+            raise
+        return cls(version, embedder)
+
+    def close(self) -> None:
+        self.version.close()
+
+    # -- queries ------------------------------------------------------------------------------------------
+    def expand(self, question: str) -> str:
+        """The question with the corpus's other forms of its acronyms and names appended."""
+        extra = self.aliases.expansions(question)
+        return f"{question} ({'; '.join(extra)})" if extra else question
+
+    def terms(self, text: str) -> list[str]:
+        words = [w for w in _WORD.findall(text.lower()) if w not in self._stop]
+        return self.stemmer.stemWords(words)
+
+    def idf(self, term: str) -> float:
+        tid = self._vocab.get(term)
+        if tid is None:
+            return 0.0
+        df = float(self._df[tid])
+        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def queries(self, questions: Sequence[str], batch_size: int = 64) -> list[Query]:
+        expanded = [self.expand(q) for q in questions]
+        vectors = self.embedder.encode(expanded, batch_size=batch_size)[0]
+        result = []
+        for text, vec in zip(expanded, vectors, strict=True):
+            terms = tuple(dict.fromkeys(self.terms(text)))
+            result.append(Query(text, vec, terms, {t: self.idf(t) for t in terms if t in self._vocab}))
+        return result
+
+    # -- retrieval ----------------------------------------------------------------------------------------
+    def bm25_scores(self, query: Query) -> np.ndarray:
+        import numpy as np
+
+        ids = [self._vocab[t] for t in query.terms if t in self._vocab]
+        if not ids or self.n_docs == 0:
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return self.version.bm25.get_scores_from_ids(ids)
+
+    def chunk_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        import numpy as np
+
+        return self.version.faiss_index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+
+    def retrieve(self, query: Query, method: str = "fused", pool: int = POOL) -> list[Candidate]:
+        """Candidates ranked by ``method``, best first (at most ~2 x pool)."""
+        import numpy as np
+
+        if self.n_docs == 0:
+            return []
+        pool = min(pool, self.n_docs)
+        sparse = self.bm25_scores(query)
+        ids: set[int] = set()
+        if method in ("fused", "dense"):
+            _, dense_ids = self.version.faiss_index.search(query.vector[None, :].astype(np.float32), pool)
+            ids.update(int(i) for i in dense_ids[0] if i >= 0)
+        if method in ("fused", "bm25"):
+            top = np.argpartition(-sparse, pool - 1)[:pool] if pool < self.n_docs else np.arange(self.n_docs)
+            ids.update(int(i) for i in top if sparse[i] > 0)
+        if not ids:
+            return []
+        order = sorted(ids)
+        dense = self.chunk_vectors(order) @ query.vector
+        bm = sparse[order]
+        fused = _fuse(dense, bm, method)
+        coverage = self.coverage(query, order)
+        ranked = sorted(range(len(order)), key=lambda j: -fused[j])
+        return [Candidate(order[j], float(dense[j]), float(bm[j]), float(fused[j]), coverage[j]) for j in ranked]
+
+    def coverage(self, query: Query, chunk_ids: Sequence[int]) -> list[float]:
+        """IDF-weighted share of question terms present in each chunk (an absolute, corpus-aware overlap)."""
+        total = sum(query.weights.values())
+        if not total:
+            return [0.0] * len(chunk_ids)
+        import numpy as np
+
+        matrix = self.version.bm25.scores
+        wanted = np.asarray(chunk_ids, dtype=np.int64)
+        present = np.zeros(len(wanted), dtype=np.float64)
+        for term, weight in query.weights.items():
+            tid = self._vocab[term]
+            docs = matrix["indices"][matrix["indptr"][tid] : matrix["indptr"][tid + 1]]  # sorted doc ids
+            if len(docs) == 0:
+                continue
+            at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
+            present += weight * (docs[at] == wanted)
+        return (present / total).tolist()
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    lo, hi = float(x.min()), float(x.max())
+    return (x - lo) / (hi - lo) if hi > lo else (x > 0).astype(x.dtype) if hi > 0 else x * 0
+
+
+def _fuse(dense: np.ndarray, bm: np.ndarray, method: str) -> np.ndarray:
+    if method == "dense":
+        return dense
+    if method == "bm25":
+        return bm
+    return DENSE_WEIGHT * _minmax(dense) + (1 - DENSE_WEIGHT) * _minmax(bm)

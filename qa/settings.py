@@ -1,0 +1,30 @@
+"""One typed Settings object, built once at the entry point from flags and QA_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"  # the bundled model; see qa.models.resolve_model
+
+
+@dataclass(frozen=True)
+class Settings:
+    seeds: Path = Path("seeds")
+    index: Path = Path("index")
+    model: str = DEFAULT_MODEL
+    top_k: int = 5
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Environment first (QA_SEEDS, QA_INDEX, QA_MODEL, QA_TOP_K), then explicit overrides that are not None."""
+        env = os.environ
+        base = cls(
+            seeds=Path(env.get("QA_SEEDS", "seeds")),
+            index=Path(env.get("QA_INDEX", "index")),
+            model=env.get("QA_MODEL", DEFAULT_MODEL),
+            top_k=int(env.get("QA_TOP_K", "5") or 5),
+        )
+        given = {k: (Path(v) if k in ("seeds", "index") else v) for k, v in overrides.items() if v is not None}
+        return replace(base, **given)  # type: ignore[arg-type]

@@ -1,0 +1,297 @@
+"""The index folder: versions written beside each other and switched atomically.
+
+Layout::
+
+    index/
+      CURRENT              name of the live version (replaced atomically with os.replace)
+      .build.lock          held by the one running build
+      models/<key>/        the exported ONNX model, shared by versions
+      v-<stamp>/           one complete version
+        manifest.json      format, model, chunker, counts, build time, and size + checksum of every file
+        meta.sqlite        articles, chunks, sentences, aliases
+        vectors.faiss      chunk vectors (exact search, or HNSW past ANN_THRESHOLD)
+        sentences.npy      sentence vectors (float16), for highlighting without re-encoding
+        bm25/              bm25s arrays (numpy .npy without pickle, and JSON)
+
+A build writes a new version folder under a temporary name, fsyncs it, renames it, then replaces CURRENT. A reader
+reads CURRENT once and opens that folder, so it never sees a half-written version; a build killed at any moment
+leaves CURRENT naming the previous, complete version. Old versions are removed by the next build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.errors import BuildLocked, IndexDamaged, IndexMissing
+
+if TYPE_CHECKING:
+    import numpy as np
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+LOCK = ".build.lock"
+MANIFEST = "manifest.json"
+META = "meta.sqlite"
+VECTORS = "vectors.faiss"
+SENTENCES = "sentences.npy"
+BM25_DIR = "bm25"
+MODELS = "models"
+ANN_THRESHOLD = 200_000  # past this many chunks, exact search gives way to HNSW (see bench/ann.py)
+_FULL_HASH_LIMIT = 64 * 1024 * 1024
+_SAMPLE = 4 * 1024 * 1024
+
+SCHEMA = """
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY, source TEXT UNIQUE NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL,
+    date TEXT, author TEXT, content_hash TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL, ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX chunks_article ON chunks(article_id);
+CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY, chunk_id INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX sentences_chunk ON sentences(chunk_id);
+CREATE TABLE skipped (source TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, reason TEXT NOT NULL);
+CREATE TABLE aliases (
+    short TEXT NOT NULL, long TEXT NOT NULL, count INTEGER NOT NULL, seen INTEGER NOT NULL, PRIMARY KEY (short, long)
+);
+"""
+
+
+def damaged(folder: Path, what: str) -> IndexDamaged:
+    return IndexDamaged(f"the index in {folder} is damaged ({what}); run `qa index build` to repair it")
+
+
+# -- checksums -----------------------------------------------------------------------------------------------
+def file_digest(path: Path) -> str:
+    """blake2b of the file; past 64 MiB, of its size, head and tail (full hashing would slow every start)."""
+    h = hashlib.blake2b(digest_size=16)
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        if size <= _FULL_HASH_LIMIT:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        else:
+            h.update(str(size).encode())
+            h.update(fh.read(_SAMPLE))
+            fh.seek(size - _SAMPLE)
+            h.update(fh.read(_SAMPLE))
+    return h.hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- locking and version switching ------------------------------------------------------------------------
+@contextmanager
+def build_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the build lock; another build gets BuildLocked after ``wait`` seconds."""
+    from filelock import FileLock, Timeout  # small; deferred only to keep the query path lean
+
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(root / LOCK))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout as exc:
+        raise BuildLocked(
+            f"another `qa index build` is running on {root}; wait for it to finish and try again"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def is_locked(root: Path) -> bool:
+    from filelock import FileLock, Timeout
+
+    if not (root / LOCK).exists():
+        return False
+    lock = FileLock(str(root / LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
+
+
+def current_version(root: Path) -> Path:
+    """The live version folder, or IndexMissing / IndexDamaged."""
+    pointer = root / CURRENT
+    if not pointer.exists():
+        raise IndexMissing(f"there is no index in {root} yet; run `qa index build`")
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise damaged(root, f"{CURRENT} unreadable") from exc
+    folder = root / name
+    if not name.startswith("v-") or "/" in name or not folder.is_dir():
+        raise damaged(root, f"{CURRENT} names a missing version")
+    return folder
+
+
+def new_version_dir(root: Path) -> Path:
+    """A fresh temporary folder for a build to fill."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
+    tmp = root / f".tmp-v-{stamp}-{os.getpid()}"
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def seal(tmp: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest with every file's size and checksum, and fsync everything."""
+    files = {}
+    for path in _files(tmp):
+        with path.open("rb") as fh:
+            os.fsync(fh.fileno())
+        files[path.relative_to(tmp).as_posix()] = {"size": path.stat().st_size, "digest": file_digest(path)}
+    manifest = {**manifest, "format": FORMAT_VERSION, "files": files}
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    with (tmp / MANIFEST).open("rb") as fh:
+        os.fsync(fh.fileno())
+    _fsync_dir(tmp)
+
+
+def publish(root: Path, tmp: Path) -> Path:
+    """Rename the sealed folder into place and point CURRENT at it, atomically."""
+    final = root / tmp.name.removeprefix(".tmp-")
+    tmp.rename(final)
+    pointer_tmp = root / f".{CURRENT}.{os.getpid()}"
+    pointer_tmp.write_text(final.name, encoding="utf-8")
+    with pointer_tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(pointer_tmp, root / CURRENT)
+    _fsync_dir(root)
+    return final
+
+
+def collect_garbage(root: Path, keep: int = 2) -> None:
+    """Remove unfinished builds and all but the newest ``keep`` versions (readers may still hold the previous)."""
+    live = None
+    try:
+        live = current_version(root).name
+    except (IndexMissing, IndexDamaged):
+        pass
+    for path in root.glob(".tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+    for path in root.glob(f".{CURRENT}.*"):
+        path.unlink(missing_ok=True)
+    versions = sorted((p for p in root.glob("v-*") if p.is_dir()), key=lambda p: p.name, reverse=True)
+    kept = [p for p in versions if p.name == live] + [p for p in versions if p.name != live][: keep - 1]
+    for path in versions:
+        if path not in kept:
+            shutil.rmtree(path, ignore_errors=True)
+    used = set()
+    for path in kept:
+        try:
+            used.add(json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("model_key"))
+        except (OSError, ValueError):
+            continue
+    for path in (root / MODELS).glob("*") if (root / MODELS).is_dir() else []:
+        if path.name not in used and not path.name.endswith(".tmp"):
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.endswith(".tmp"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+# -- reading a version --------------------------------------------------------------------------------------
+def read_manifest(folder: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise damaged(folder.parent, f"{MANIFEST} missing") from exc
+    except (OSError, ValueError) as exc:
+        raise damaged(folder.parent, f"{MANIFEST} unreadable") from exc
+    if not isinstance(manifest, dict) or "files" not in manifest:
+        raise damaged(folder.parent, f"{MANIFEST} incomplete")
+    return manifest
+
+
+def verify(folder: Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest lists is present, of its size and checksum; no file was swapped or cut."""
+    for rel, info in manifest["files"].items():
+        path = folder / rel
+        if not path.is_file():
+            raise damaged(folder.parent, f"{rel} missing")
+        if path.stat().st_size != info["size"]:
+            raise damaged(folder.parent, f"{rel} has the wrong size")
+        if file_digest(path) != info["digest"]:
+            raise damaged(folder.parent, f"{rel} does not match its checksum")
+
+
+def model_dir(root: Path, key: str) -> Path:
+    return root / MODELS / key
+
+
+@dataclass
+class Version:
+    """One opened, verified version: the raw parts search needs."""
+
+    root: Path
+    folder: Path
+    manifest: dict[str, Any]
+    db: sqlite3.Connection
+    faiss_index: Any
+    bm25: Any
+    sentence_vectors: np.ndarray
+
+    @classmethod
+    def open(cls, root: Path) -> Version:
+        import faiss  # deferred: native library, needed only once an index is opened
+        import numpy as np
+
+        folder = current_version(root)
+        manifest = read_manifest(folder)
+        if manifest.get("format") != FORMAT_VERSION:
+            raise damaged(root, f"format {manifest.get('format')} is not {FORMAT_VERSION}")
+        verify(folder, manifest)
+        try:
+            db = sqlite3.connect(f"file:{folder / META}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            n_chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            index = faiss.read_index(str(folder / VECTORS))
+            sentences = np.load(folder / SENTENCES, mmap_mode="r", allow_pickle=False)
+            bm25 = _load_bm25(folder / BM25_DIR)
+        except (sqlite3.Error, RuntimeError, ValueError, OSError) as exc:
+            raise damaged(root, f"{type(exc).__name__} while opening") from exc
+        if index.ntotal != n_chunks or n_chunks != manifest.get("chunks"):
+            raise damaged(root, "vector and chunk counts differ")
+        return cls(root, folder, manifest, db, index, bm25, sentences)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _load_bm25(folder: Path) -> Any:
+    import bm25s  # deferred: pulls in scipy
+
+    return bm25s.BM25.load(str(folder), mmap=False, allow_pickle=False, show_progress=False, verbosity=0)
+
+
+def create_db(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    return db
