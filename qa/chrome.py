@@ -218,6 +218,8 @@ def _story_lists(lines: list[_Line]) -> set[int]:
     for pattern in (r"R[MHB]{2,}", r"H?M(?:H?M)+H?"):
         for match in re.finditer(pattern, kinds):
             dropped.update(range(match.start(), match.end()))
+    if kinds.startswith("HM"):
+        dropped.discard(0)  # a headline right above a date is the article's own title
     return dropped
 
 
