@@ -7,6 +7,7 @@ are chunked and embedded. Every build writes a complete new version and switches
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -42,16 +43,34 @@ class _Entry:
 
 
 def ensure_model(settings: Settings) -> tuple[Path, str]:
-    """The exported model folder for ``settings.model``, exporting it on first use. Returns (folder, key)."""
+    """The exported model folder for ``settings.model`` inside the index, exporting it on first use.
+
+    Exports are also kept in a per-user cache (``$XDG_CACHE_HOME/qa/models``), so a new index folder copies the
+    export instead of paying torch's import and the export again. Returns (folder, key).
+    """
     from qa.models import export_onnx, model_key, resolve_model
 
     source = resolve_model(settings.model)
     key = model_key(source)
     folder = store.model_dir(settings.index, key)
-    if not (folder / "embedder.json").is_file():
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        export_onnx(source, folder, settings.model)
+    if (folder / "embedder.json").is_file():
+        return folder, key
+    cached = model_cache() / key
+    if not (cached / "embedder.json").is_file():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        export_onnx(source, cached, settings.model)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(cached, tmp)  # a copy, not links: damage to one index must not reach the cache
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
     return folder, key
+
+
+def model_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qa" / "models"
 
 
 def build(
