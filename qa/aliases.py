@@ -75,12 +75,12 @@ class Aliases:
         for forms in self.long.values():
             forms.sort(reverse=True)
 
-    def expansions(self, question: str) -> list[str]:
-        """Other forms of the short and long forms in the question, most frequent first."""
-        found: list[str] = []
-        for acronym in set(_ACRONYM.findall(question)):
+    def expansions(self, question: str) -> list[tuple[str, str]]:
+        """(form in the question, other form) for the short and long forms in the question, most frequent first."""
+        found: list[tuple[str, str]] = []
+        for acronym in sorted(set(_ACRONYM.findall(question))):
             key = acronym if acronym in self.long else acronym.rstrip("s")
-            found.extend(long for _, long in self.long.get(key, [])[:2])
+            found.extend((acronym, long) for _, long in self.long.get(key, [])[:2])
         lowered = question.lower()
         words = re.findall(r"[\w'’.&-]+", lowered)
         covered: set[int] = set()
@@ -89,7 +89,7 @@ class Aliases:
                 gram = " ".join(words[i : i + n])
                 if gram in self.phrases and not covered.intersection(range(i, i + n)):
                     covered.update(range(i, i + n))
-                    found.extend(sorted(self.short.get(gram, ())))
+                    found.extend((gram, short) for short in sorted(self.short.get(gram, ())))
         seen: set[str] = set()
-        return [f for f in found if not (f in seen or seen.add(f)) and f.lower() not in lowered]
+        return [f for f in found if not (f[1] in seen or seen.add(f[1])) and f[1].lower() not in lowered]
 

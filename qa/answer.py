@@ -21,7 +21,8 @@ SENT_COS, SENT_OVERLAP, SENT_TYPE = 1.0, 1.0, 0.25  # highlight weights
 RERANK_WEIGHT = 0.5  # how much the best sentence moves a passage
 CONF_DENSE, CONF_COVERAGE = 0.5, 0.5
 THRESHOLD = 0.45  # confidence under this is "no confident answer" (calibrated, see NOTES.md)
-DUPLICATE = 0.92  # sentence cosine above which two sources state the same fact
+DUPLICATE_COS = 0.92  # sentence cosine above which two sources state the same fact
+DUPLICATE_TERMS = 0.6  # or Jaccard overlap of their content terms (reworded wire copy)
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -77,6 +78,7 @@ class _Passage:
     sentence: tuple[int, int]  # the highlight, in article offsets
     sentence_score: float
     sentence_vector_id: int
+    sentence_terms: frozenset[str]
     score: float
 
 
@@ -144,19 +146,20 @@ class Answerer:
             rows = db.execute(
                 'SELECT id, start, "end" FROM sentences WHERE chunk_id = ? ORDER BY id', (cand.chunk_id,)
             ).fetchall()
-            best = (-1.0, (start, end), -1)
+            best: tuple[float, tuple[int, int], int, frozenset[str]] = (-1.0, (start, end), -1, frozenset())
             if rows:
                 vecs = np.asarray(self.searcher.version.sentence_vectors[[r[0] for r in rows]], dtype=np.float32)
                 cosines = vecs @ query.vector
                 for (sid, s, e), cos in zip(rows, cosines, strict=True):
                     sentence = text[s:e]
-                    terms = set(self.searcher.terms(sentence))
+                    own = frozenset(self.searcher.terms(sentence))
+                    terms = query.matched(set(own))
                     overlap = sum(w for t, w in query.weights.items() if t in terms) / total
                     score = SENT_COS * float(cos) + SENT_OVERLAP * overlap + SENT_TYPE * _type_match(kind, sentence, qwords)
                     if score > best[0]:
-                        best = (score, (s, e), sid)
+                        best = (score, (s, e), sid, own)
             final = cand.fused + (RERANK_WEIGHT * best[0] if rerank else 0.0)
-            out.append(_Passage(cand, source, title, start, end, text, best[1], best[0], best[2], final))
+            out.append(_Passage(cand, source, title, start, end, text, best[1], best[0], best[2], best[3], final))
         out.sort(key=lambda p: -p.score)
         return out
 
@@ -170,10 +173,13 @@ class Answerer:
                 if p.sentence == k.sentence or (p.start < k.end and k.start < p.end and p.sentence_vector_id < 0):
                     return -1
                 continue
+            union = p.sentence_terms | k.sentence_terms
+            if len(union) >= 5 and len(p.sentence_terms & k.sentence_terms) / len(union) >= DUPLICATE_TERMS:
+                return i
             if p.sentence_vector_id >= 0 and k.sentence_vector_id >= 0:
                 a = np.asarray(vectors[p.sentence_vector_id], dtype=np.float32)
                 b = np.asarray(vectors[k.sentence_vector_id], dtype=np.float32)
-                if float(a @ b) >= DUPLICATE:
+                if float(a @ b) >= DUPLICATE_COS:
                     return i
         return None
 

@@ -28,9 +28,13 @@ class ChunkerSettings:
     max_tokens: int = 254  # the model window (256) less [CLS] and [SEP]
     target_tokens: int = 160  # chunks stop growing past this
     overlap: int = 1  # sentences shared by neighbouring chunks
+    paragraph_fill: float = 1.0  # a chunk this full (share of target) ends at the next paragraph break
 
     def key(self) -> str:
-        return f"blingfire/max{self.max_tokens}/target{self.target_tokens}/overlap{self.overlap}"
+        return (
+            f"blingfire/max{self.max_tokens}/target{self.target_tokens}/overlap{self.overlap}"
+            f"/para{self.paragraph_fill:g}"
+        )
 
 
 def _strip_span(text: str, start: int, end: int) -> Span | None:
@@ -78,11 +82,19 @@ def _cut_long(text: str, span: Span, limit: int, offsets: TokenOffsets) -> list[
     """Cut a sentence longer than ``limit`` word pieces at token boundaries, preferring spaces."""
     start, end = span
     pieces: list[Span] = []
+    window = limit * 8  # characters tokenized per cut; tokenizing the whole rest each time is quadratic
     while start < end:
-        toks = offsets(text[start:end])
+        stop = min(end, start + window)
+        toks = offsets(text[start:stop])
         if len(toks) <= limit:
+            if stop < end:  # too few tokens in the window (very long words): look further
+                window *= 2
+                continue
             pieces.append((start, end))
             break
+        window = limit * 8
+        # The piece ends at a token end inside the window, so it holds at most ``limit`` tokens even when the
+        # window cut its last word short.
         cut = toks[limit - 1][1]  # end of the last token that fits
         # Back off to the last whitespace inside the piece so words stay whole.
         space = text.rfind(" ", start, start + cut)
@@ -124,7 +136,8 @@ def chunk_article(
             for piece in _cut_long(text, span, settings.max_tokens, offsets):
                 units.append(piece)
                 unit_sizes.append(count([text[piece[0] : piece[1]]])[0])
-        for first, last in _pack(unit_sizes, settings):
+        breaks = [i > 0 and "\n" in text[units[i - 1][1] : units[i][0]] for i in range(len(units))]
+        for first, last in _pack(unit_sizes, settings, breaks):
             start, end = units[first][0], units[last][1]
             chunks.append(
                 Chunk(
@@ -138,19 +151,27 @@ def chunk_article(
     return chunks
 
 
-def _pack(sizes: list[int], settings: ChunkerSettings) -> list[tuple[int, int]]:
+def _pack(sizes: list[int], settings: ChunkerSettings, breaks: list[bool]) -> list[tuple[int, int]]:
     """Group unit indexes into inclusive (first, last) runs under the budget, overlapping by whole units.
 
+    ``breaks[i]`` says unit i starts a new paragraph: a chunk filled past ``paragraph_fill`` of its target stops
+    there, so passages keep to paragraphs when paragraphs are long and span several when they are short.
     The budget counts the gaps between units as one word piece each, which over-estimates (a space adds none)
     so the packed text always fits the window.
     """
+    soft = settings.paragraph_fill * settings.target_tokens
     runs: list[tuple[int, int]] = []
     first = 0
     n = len(sizes)
     while first < n:
         total = sizes[first]
         last = first
-        while last + 1 < n and total < settings.target_tokens and total + 1 + sizes[last + 1] <= settings.max_tokens:
+        while (
+            last + 1 < n
+            and total < settings.target_tokens
+            and total + 1 + sizes[last + 1] <= settings.max_tokens
+            and not (breaks[last + 1] and total >= soft)
+        ):
             last += 1
             total += 1 + sizes[last]
         runs.append((first, last))

@@ -42,8 +42,18 @@ class Candidate:
 class Query:
     text: str
     vector: np.ndarray
-    terms: tuple[str, ...]  # stemmed, stopwords removed, with alias expansions
-    weights: dict[str, float]  # idf of each term present in the vocabulary
+    terms: tuple[str, ...]  # stemmed, stopwords removed, with alias expansions (for BM25)
+    weights: dict[str, float]  # idf of each of the question's own terms present in the vocabulary
+    alias_pairs: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()  # (terms of a form, terms of its alias)
+
+    def matched(self, terms: set[str]) -> set[str]:
+        """``terms`` plus the question terms they stand for through an alias (a sentence saying "CDSB" matches
+        a question saying "Coastal Drone Safety Board")."""
+        out = set(terms)
+        for form, other in self.alias_pairs:
+            if other <= out:
+                out |= form
+        return out
 
 
 class Searcher:
@@ -78,10 +88,11 @@ class Searcher:
         self.version.close()
 
     # -- queries ------------------------------------------------------------------------------------------
-    def expand(self, question: str) -> str:
-        """The question with the corpus's other forms of its acronyms and names appended."""
-        extra = self.aliases.expansions(question)
-        return f"{question} ({'; '.join(extra)})" if extra else question
+    def expand(self, question: str) -> tuple[str, list[tuple[str, str]]]:
+        """The question with the corpus's other forms of its acronyms and names appended, and those pairs."""
+        pairs = self.aliases.expansions(question)
+        text = f"{question} ({'; '.join(other for _, other in pairs)})" if pairs else question
+        return text, pairs
 
     def terms(self, text: str) -> list[str]:
         words = [w for w in _WORD.findall(text.lower()) if w not in self._stop]
@@ -96,11 +107,14 @@ class Searcher:
 
     def queries(self, questions: Sequence[str], batch_size: int = 64) -> list[Query]:
         expanded = [self.expand(q) for q in questions]
-        vectors = self.embedder.encode(expanded, batch_size=batch_size)[0]
+        vectors = self.embedder.encode([text for text, _ in expanded], batch_size=batch_size)[0]
         result = []
-        for text, vec in zip(expanded, vectors, strict=True):
-            terms = tuple(dict.fromkeys(self.terms(text)))
-            result.append(Query(text, vec, terms, {t: self.idf(t) for t in terms if t in self._vocab}))
+        for question, (text, pairs), vec in zip(questions, expanded, vectors, strict=True):
+            own = tuple(dict.fromkeys(self.terms(question)))
+            terms = tuple(dict.fromkeys(own + tuple(self.terms(text))))
+            alias_pairs = tuple((frozenset(self.terms(a)), frozenset(self.terms(b))) for a, b in pairs)
+            weights = {t: self.idf(t) for t in own if t in self._vocab}
+            result.append(Query(question, vec, terms, weights, alias_pairs))
         return result
 
     # -- retrieval ----------------------------------------------------------------------------------------
@@ -144,22 +158,30 @@ class Searcher:
 
     def coverage(self, query: Query, chunk_ids: Sequence[int]) -> list[float]:
         """IDF-weighted share of question terms present in each chunk (an absolute, corpus-aware overlap)."""
+        import numpy as np
+
         total = sum(query.weights.values())
         if not total:
             return [0.0] * len(chunk_ids)
-        import numpy as np
-
-        matrix = self.version.bm25.scores
         wanted = np.asarray(chunk_ids, dtype=np.int64)
-        present = np.zeros(len(wanted), dtype=np.float64)
-        for term, weight in query.weights.items():
-            tid = self._vocab[term]
-            docs = matrix["indices"][matrix["indptr"][tid] : matrix["indptr"][tid + 1]]  # sorted doc ids
-            if len(docs) == 0:
+        matrix = self.version.bm25.scores
+        vocab = set(query.weights)
+        for form, other in query.alias_pairs:
+            vocab |= form | other
+        present: dict[str, np.ndarray] = {}
+        for term in vocab:
+            tid = self._vocab.get(term)
+            if tid is None:
                 continue
-            at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
-            present += weight * (docs[at] == wanted)
-        return (present / total).tolist()
+            docs = matrix["indices"][matrix["indptr"][tid] : matrix["indptr"][tid + 1]]  # sorted doc ids
+            if len(docs):
+                at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
+                present[term] = docs[at] == wanted
+        scores = []
+        for j in range(len(wanted)):
+            terms = query.matched({t for t, hit in present.items() if hit[j]})
+            scores.append(sum(w for t, w in query.weights.items() if t in terms) / total)
+        return scores
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:

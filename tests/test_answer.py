@@ -1,0 +1,88 @@
+"""Retrieval, highlighting, confidence and corroboration over an index of invented articles, with the real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from corpus import write_corpus
+
+from qa.answer import Answerer, question_type
+from qa.build import build
+from qa.search import Searcher
+from qa.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
+    root = tmp_path_factory.mktemp("answer")
+    settings = Settings(seeds=write_corpus(root / "seeds"), index=root / "index")
+    build(settings)
+    answerer = Answerer(Searcher.open(settings.index))
+    yield answerer
+    answerer.searcher.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "source", "needle"),
+    [
+        ("who chairs the transport committee?", "harbor/council.txt", "Priya Lindqvist"),
+        ("when does the new ferry timetable take effect?", "harbor/council.txt", "3 March"),
+        ("how many members does the rowing club have?", "sport/rowing.txt", "140 members"),
+        ("what did the CDSB order Skylark to do?", "tech/drones.txt", "suspend its drone deliveries"),
+        ("what caused the drones to lose contact according to the board's report?", "tech/drones.txt", "software update"),
+    ],
+)
+def test_top_answer_highlights_the_answering_sentence(answerer: Answerer, question: str, source: str, needle: str) -> None:
+    result = answerer.ask(question)
+    top = result.answers[0]
+    assert result.answered
+    assert top.source == source
+    assert needle in top.highlight
+
+
+def test_offsets_index_the_article_text_exactly(answerer: Answerer, tmp_path: Path) -> None:
+    result = answerer.ask("who voted against the ferry plan?", top_k=5)
+    db = answerer.searcher.version.db
+    for a in result.answers:
+        (text,) = db.execute("SELECT text FROM articles WHERE source = ?", (a.source,)).fetchone()
+        assert text[a.start : a.end] == a.passage
+        assert text[a.highlight_start : a.highlight_end] == a.highlight
+        assert a.start <= a.highlight_start < a.highlight_end <= a.end
+
+
+def test_answers_are_ranked_and_top_k_respected(answerer: Answerer) -> None:
+    result = answerer.ask("ferry crossings to Gull Island", top_k=2)
+    assert [a.rank for a in result.answers] == [1, 2]
+    assert result.answers[0].score >= result.answers[1].score
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the boiling point of liquid nitrogen?", "Which team won the 1970 basketball championship in Brazil?"],
+)
+def test_questions_the_articles_do_not_answer_are_not_answered(answerer: Answerer, question: str) -> None:
+    result = answerer.ask(question)
+    assert not result.answered
+    assert result.answers, "closest passages are still offered"
+
+
+def test_same_fact_in_two_articles_is_corroborated_not_repeated(answerer: Answerer) -> None:
+    result = answerer.ask("What was the council vote on late-night crossings to Gull Island?", top_k=5)
+    top = result.answers[0]
+    others = {"harbor/council.txt", "wire/ferry-wire.txt"} - {top.source}
+    assert set(top.also_in) == others
+    assert all(a.source not in others or a.highlight != top.highlight for a in result.answers[1:])
+
+
+def test_question_without_words_gets_a_notice(answerer: Answerer) -> None:
+    result = answerer.ask("?!...")
+    assert not result.answered and result.answers == () and result.notice
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("Who founded it?", "name"), ("When did it open?", "date"), ("How many boats?", "number"), ("Where is it?", "place"), ("Why?", None)],
+)
+def test_question_type(question: str, kind: str | None) -> None:
+    assert question_type(question) == kind

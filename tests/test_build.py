@@ -1,0 +1,119 @@
+"""Index builds: incremental by content hash, deletions, model/format changes, status and atomic versions."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from corpus import write_corpus
+
+from qa import store
+from qa.build import build, needs_build, status
+from qa.chunking import ChunkerSettings
+from qa.errors import BuildLocked, IndexMissing
+from qa.settings import Settings
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    return Settings(seeds=write_corpus(tmp_path / "seeds"), index=tmp_path / "index")
+
+
+def test_first_build_indexes_every_article(settings: Settings) -> None:
+    report = build(settings)
+    assert (report.added, report.unchanged, report.removed) == (4, 0, 0)
+    assert report.chunks == report.embedded_chunks > 0
+    manifest = json.loads((store.current_version(settings.index) / store.MANIFEST).read_text())
+    assert manifest["chunks"] == report.chunks and manifest["dimension"] == 384
+    assert manifest["model"] == settings.model and manifest["chunker"] == ChunkerSettings().key()
+
+
+def test_second_build_embeds_nothing(settings: Settings) -> None:
+    first = build(settings)
+    again = build(settings)
+    assert again.embedded_chunks == 0
+    assert (again.unchanged, again.added, again.updated) == (4, 0, 0)
+    assert again.chunks == first.chunks
+
+
+def test_touching_one_article_reembeds_only_its_chunks(settings: Settings) -> None:
+    build(settings)
+    path = settings.seeds / "sport/rowing.txt"
+    path.write_text(path.read_text() + "\nThe club will also open a junior squad in the spring.\n")
+    report = build(settings)
+    version = store.Version.open(settings.index)
+    try:
+        (aid,) = version.db.execute("SELECT id FROM articles WHERE source = 'sport/rowing.txt'").fetchone()
+        own = version.db.execute("SELECT count(*) FROM chunks WHERE article_id = ?", (aid,)).fetchone()[0]
+    finally:
+        version.close()
+    assert (report.updated, report.unchanged) == (1, 3)
+    assert report.embedded_chunks == own
+
+
+def test_touch_without_change_is_unchanged(settings: Settings) -> None:
+    build(settings)
+    path = settings.seeds / "sport/rowing.txt"
+    os.utime(path, ns=(1, 1))
+    report = build(settings)
+    assert report.embedded_chunks == 0 and report.unchanged == 4
+
+
+def test_deleted_article_disappears(settings: Settings) -> None:
+    build(settings)
+    (settings.seeds / "tech/drones.txt").unlink()
+    report = build(settings)
+    assert report.removed == 1 and report.articles == 3
+    version = store.Version.open(settings.index)
+    try:
+        sources = {r[0] for r in version.db.execute("SELECT source FROM articles")}
+    finally:
+        version.close()
+    assert "tech/drones.txt" not in sources
+
+
+def test_full_rebuild_reembeds_everything(settings: Settings) -> None:
+    first = build(settings)
+    assert build(settings, full=True).embedded_chunks == first.chunks
+
+
+def test_status_lists_new_changed_and_removed(settings: Settings) -> None:
+    build(settings)
+    assert not status(settings).stale and needs_build(settings) is None
+    (settings.seeds / "new.md").write_text("# Fresh story\n\nA new bridge opened in Harborview on Friday.\n")
+    (settings.seeds / "sport/rowing.txt").write_text("Rowing story rewritten entirely for the test.\n")
+    (settings.seeds / "tech/drones.txt").unlink()
+    st = status(settings)
+    assert st.new == ("new.md",) and st.changed == ("sport/rowing.txt",) and st.removed == ("tech/drones.txt",)
+    assert "seed files changed" in (needs_build(settings) or "")
+
+
+def test_missing_index_is_reported(settings: Settings) -> None:
+    with pytest.raises(IndexMissing, match="qa index build"):
+        status(settings)
+    assert needs_build(settings) == "no index yet"
+
+
+def test_other_chunker_settings_rebuild_from_scratch(settings: Settings) -> None:
+    first = build(settings)
+    report = build(settings, chunker=ChunkerSettings(target_tokens=40))
+    assert report.embedded_chunks == report.chunks and report.chunks > first.chunks
+
+
+def test_builds_switch_versions_atomically_and_keep_one_previous(settings: Settings) -> None:
+    build(settings)
+    old = store.current_version(settings.index)
+    (settings.seeds / "extra.txt").write_text("Extra story\n\nThe museum reopened after repairs.\n")
+    build(settings)
+    new = store.current_version(settings.index)
+    assert new != old and old.is_dir()
+    build(settings, full=True)
+    versions = sorted(p.name for p in settings.index.glob("v-*"))
+    assert len(versions) == 2 and not old.exists()
+
+
+def test_second_concurrent_build_is_refused(settings: Settings) -> None:
+    with store.build_lock(settings.index), pytest.raises(BuildLocked, match="another `qa index build`"):
+        build(settings)
