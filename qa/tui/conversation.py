@@ -1,0 +1,64 @@
+"""The scrolling conversation: question lines, each followed by its answer card."""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from qa.records import Result
+from qa.tui.answer_card import AnswerCard
+from qa.tui.question_line import QuestionLine
+
+WELCOME = (
+    "Ask a question about the articles and press Enter.\n"
+    "Each answer shows the sentence that answers, the passage around it and its source.\n"
+    "F1 lists every key."
+)
+
+
+class Conversation(VerticalScroll, can_focus=False):
+    """Holds the exchanges; knows which card is selected (the focused one, else the newest answered)."""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(Content(WELCOME), id="welcome")
+
+    def add(self, key: int, question: str) -> AnswerCard:
+        self.query("#welcome").remove()
+        line, card = QuestionLine(question, id=f"question-{key}"), AnswerCard(key, question)
+        self.mount_all([line, card])
+        self.call_after_refresh(self.scroll_to_widget, line, top=True, animate=False)
+        return card
+
+    def card(self, key: int) -> AnswerCard | None:
+        found = self.query(f"#card-{key}")
+        return found.first(AnswerCard) if found else None
+
+    def cards(self) -> list[AnswerCard]:
+        return list(self.query(AnswerCard))
+
+    def searching(self) -> None:
+        """The model is ready: waiting cards are being answered now."""
+        for card in self.cards():
+            if card.result is None:
+                card.waiting = "searching…"
+
+    def results(self) -> list[Result]:
+        return [c.result for c in self.cards() if c.result is not None]
+
+    def selected(self) -> AnswerCard | None:
+        focused = self.app.focused
+        if isinstance(focused, AnswerCard):
+            return focused
+        answered = [c for c in self.cards() if c.answer is not None]
+        return answered[-1] if answered else None
+
+    def reveal(self, card: AnswerCard) -> None:
+        """Scroll so the card's question is at the top (or the whole exchange is in view)."""
+        lines = self.query(f"#question-{card.key}")
+        target = lines.first() if lines else card
+        self.call_after_refresh(self.scroll_to_widget, target, top=True, animate=False)
+
+    async def clear(self) -> None:
+        await self.remove_children()
+        await self.mount(Static(Content(WELCOME), id="welcome"))

@@ -1,0 +1,203 @@
+"""The index and the model behind the app: loads, answers, rebuilds and reads articles in workers, off the UI thread.
+
+The Engine is a hidden widget so its workers belong to the DOM and its messages bubble up to the app. Questions asked
+before the model is ready wait in ``pending`` and are answered as soon as it is. One lock serializes every use of the
+open Answerer (its SQLite connection and ONNX session are shared between worker threads) and the swap to a freshly
+built one, so a rebuild never pulls the index from under a question.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.message import Message
+from textual.widget import Widget
+
+from qa.errors import QAError
+from qa.records import Answer, BuildReport, Result
+from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.answer import Answerer
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What the status bar shows about the open index (from the opened version's manifest)."""
+
+    articles: int
+    chunks: int
+    model: str
+    built_at: str
+
+    @classmethod
+    def of(cls, answerer: Answerer) -> IndexInfo:
+        m = answerer.searcher.version.manifest
+        return cls(int(m.get("articles", 0)), int(m.get("chunks", 0)), str(m.get("model", "?")), str(m.get("built_at", "?")))
+
+
+def describe(exc: BaseException) -> str:
+    """One sentence for a person: a QAError's own message, else the kind of failure (never a traceback)."""
+    if isinstance(exc, QAError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+class Engine(Widget):
+    """Owns the Answerer; every slow step runs in a thread worker and reports back with a message."""
+
+    DEFAULT_CSS = "Engine { display: none; }"
+
+    @dataclass
+    class Status(Message):
+        text: str
+
+    @dataclass
+    class Progress(Message):
+        stage: str
+        done: int
+        total: int
+
+    @dataclass
+    class Ready(Message):
+        info: IndexInfo
+        report: BuildReport | None
+        rebuilt: bool
+
+    @dataclass
+    class Failed(Message):
+        title: str
+        text: str
+        during: str  # "load", "build", "ask" or "article"
+        key: int | None = None
+
+    @dataclass
+    class Answered(Message):
+        key: int
+        result: Result
+
+    @dataclass
+    class ArticleLoaded(Message):
+        answer: Answer
+        text: str
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.ready = False
+        self.building = False
+        self.error: str | None = None  # why the index could not be opened, until one is
+        self.pending: list[tuple[int, str]] = []
+        self._answerer: Answerer | None = None
+        self._lock = threading.Lock()
+
+    # -- called on the UI thread ------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._load()
+
+    def ask(self, key: int, question: str) -> None:
+        """Answer now, or as soon as the model is ready."""
+        if self.ready:
+            self._ask(key, question)
+        else:
+            self.pending.append((key, question))
+
+    def rebuild(self) -> bool:
+        """Start a rebuild; False when one is already running."""
+        if self.building:
+            return False
+        self.building = True
+        self._rebuild()
+        return True
+
+    def open_article(self, answer: Answer) -> None:
+        self._article(answer)
+
+    def on_engine_ready(self, message: Ready) -> None:
+        self.ready, self.building, self.error = True, False, None
+        pending, self.pending = self.pending, []
+        for key, question in pending:
+            self._ask(key, question)
+
+    def on_engine_failed(self, message: Failed) -> None:
+        if message.during in ("load", "build"):
+            self.building = False
+        if message.during == "load":
+            self.error = message.text
+
+    # -- workers ----------------------------------------------------------------------------------------------
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        self.post_message(self.Progress(stage, done, total))  # post_message is thread-safe
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def _load(self) -> None:
+        # Deferred: qa.session pulls in onnxruntime, faiss and bm25s (~0.5 s); importing here keeps the first paint instant.
+        from qa.session import ensure_index, open_answerer
+
+        self.post_message(self.Status("loading model…"))
+        report, build_error = None, None
+        try:
+            report = ensure_index(self.settings, lambda text: self.post_message(self.Status(text)), self._progress)
+        except Exception as exc:  # noqa: BLE001 - a person sees a notification, never a traceback
+            build_error = exc
+        try:
+            answerer = open_answerer(self.settings)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(self.Failed("Could not open the index", describe(build_error or exc), "load"))
+            return
+        if build_error is not None:
+            text = f"{describe(build_error)} (answering from the previous index meanwhile)"
+            self.post_message(self.Failed("Could not update the index", text, "build"))
+        self._swap(answerer)
+        self.post_message(self.Ready(IndexInfo.of(answerer), report, rebuilt=False))
+
+    @work(thread=True, group="build", exit_on_error=False)
+    def _rebuild(self) -> None:
+        from qa.build import build  # looked up at call time: tests gate it to rebuild "while asking"
+        from qa.session import open_answerer
+
+        self.post_message(self.Status("rebuilding the index…"))
+        try:
+            report = build(self.settings, progress=self._progress)
+            answerer = open_answerer(self.settings)
+        except Exception as exc:  # noqa: BLE001 - the old index keeps answering
+            self.post_message(self.Failed("Rebuild failed", describe(exc), "build"))
+            return
+        self._swap(answerer)
+        self.post_message(self.Ready(IndexInfo.of(answerer), report, rebuilt=True))
+
+    @work(thread=True, group="ask", exit_on_error=False)
+    def _ask(self, key: int, question: str) -> None:
+        try:
+            with self._lock:
+                if self._answerer is None:
+                    raise QAError("there is no index to answer from; press ctrl+r to build it")
+                result = self._answerer.ask(question, self.settings.top_k, qid=str(key))
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(self.Failed("Could not answer", describe(exc), "ask", key))
+            return
+        self.post_message(self.Answered(key, result))
+
+    @work(thread=True, group="article", exclusive=True, exit_on_error=False)
+    def _article(self, answer: Answer) -> None:
+        try:
+            with self._lock:
+                if self._answerer is None:
+                    raise QAError("there is no index open")
+                db: Any = self._answerer.searcher.version.db
+                row = db.execute("SELECT text FROM articles WHERE source = ?", (answer.source,)).fetchone()
+            if row is None:
+                raise QAError(f"{answer.source} is no longer in the index; ask again to get a current answer")
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(self.Failed("Could not open the article", describe(exc), "article"))
+            return
+        self.post_message(self.ArticleLoaded(answer, row[0]))
+
+    def _swap(self, answerer: Answerer) -> None:
+        with self._lock:
+            old, self._answerer = self._answerer, answerer
+        if old is not None:
+            old.searcher.close()

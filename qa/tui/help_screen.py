@@ -1,0 +1,66 @@
+"""Every key, listed from the bindings themselves so the help can never drift from what the keys do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.content import Content
+from textual.widgets import Static
+
+EXTRA = {
+    "Anywhere": [("tab / shift+tab", "Move between the question box and the answer cards"), ("ctrl+p", "Command palette (themes…)")],
+    "Article view": [("up / down / page up / page down", "Scroll the article")],
+}
+
+
+class HelpScreen(ModalScreen[None]):
+    """A table of keys per place: anywhere, the question box, an answer card, the article view."""
+
+    BINDINGS = [Binding("escape,q,f1,question_mark", "app.pop_screen", "Close help")]
+
+    def __init__(self, app_bindings: Iterable[Binding]) -> None:
+        from qa.tui.answer_card import AnswerCard
+        from qa.tui.question_input import QuestionInput
+        from qa.tui.source_screen import SourceScreen
+
+        super().__init__()
+        self.sections: dict[str, Iterable[Binding]] = {
+            "Anywhere": app_bindings,
+            "Question box": [Binding("enter", "", "Ask the question"), *QuestionInput.BINDINGS],
+            "Answer card": AnswerCard.BINDINGS,
+            "Article view": SourceScreen.BINDINGS,
+        }
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help") as box:
+            box.border_title = "Keys"
+            yield Static(self._table())
+            yield Static(Content("Escape, q or F1 closes this help."), id="help-close")
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(place, keys, what they do), in display order."""
+        rows = []
+        for place, bindings in self.sections.items():
+            for binding in bindings:
+                keys = " / ".join(self.app.get_key_display(Binding(k, "")) for k in binding.key.split(","))
+                rows.append((place, keys, binding.tooltip or binding.description))
+            rows.extend((place, keys, action) for keys, action in EXTRA.get(place, []))
+        return rows
+
+    def _table(self) -> Table:
+        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+        table.add_column("key", style="bold", no_wrap=True)
+        table.add_column("action")
+        place = None
+        for where, keys, action in self.rows():
+            if where != place:
+                table.add_row(Text(("\n" if place else "") + where, style="bold underline"), "")
+                place = where
+            table.add_row(Text(keys), Text(action))
+        return table

@@ -1,0 +1,46 @@
+"""One line at the bottom: what the app is doing, and what the open index holds."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Label
+
+from qa.render import safe
+from qa.tui.engine import IndexInfo
+
+
+def info_text(info: IndexInfo) -> str:
+    built = info.built_at.replace("T", " ").removesuffix("Z")[:16]
+    return f"{info.articles} articles · {info.chunks} chunks · {info.model} · built {built} UTC"
+
+
+class StatusBar(Horizontal):
+    """State on the left ("loading model…", "ready"), index facts on the right."""
+
+    def __init__(self, **kwargs: str) -> None:
+        super().__init__(**kwargs)
+        # Built here, not in compose: the engine can report before this widget's children are mounted.
+        self._state = Label(Content("loading model…"), id="state", classes="busy")
+        self._info = Label(Content(""), id="info")
+
+    def compose(self) -> ComposeResult:
+        yield self._state
+        yield self._info
+
+    def set_state(self, text: str, kind: str = "busy") -> None:
+        """kind: "busy", "ready" or "error" (a CSS class, so the theme picks the colour)."""
+        self._state.update(Content(safe(text)))
+        self._state.set_classes(kind)
+
+    @property
+    def state(self) -> str:
+        return str(self._state.content)
+
+    @property
+    def info(self) -> str:
+        return str(self._info.content)
+
+    def set_info(self, info: IndexInfo) -> None:
+        self._info.update(Content(safe(info_text(info))))
