@@ -113,8 +113,10 @@ def index_build(seeds: Path | None, index: Path | None, model: str | None, full:
     settings = _settings(seeds=seeds, index=index, model=model)
     with progress_bar() as bar:
         report = build(settings, full=full, progress=bar, wait=wait)
+    from qa.render import one_line
+
     for warning in report.warnings:
-        _err(f"skipped or warned: {warning}")
+        _err(f"skipped or warned: {one_line(warning)}")  # a file name may hold newlines or escapes
     click.echo(
         f"articles: {report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged, {report.skipped} skipped\n"

@@ -18,6 +18,12 @@ def safe(text: str) -> str:
     return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else "\ufffd", text)
 
 
+def one_line(text: str) -> str:
+    """``safe`` text kept to one line (newline -> ␊, tab -> ␉), printable anywhere (undecodable name bytes escaped)."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return safe(text).replace("\n", "\u240a").replace("\t", "\u2409")
+
+
 def plain(result: Result) -> str:
     lines = [f"Q: {safe(result.question)}"]
     if result.notice:
