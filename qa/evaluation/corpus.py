@@ -1,0 +1,120 @@
+"""A cached index of in-memory Articles, built with the same machinery as ``qa index build``.
+
+Each collection's index lives in ``<cache>/<key>``, where the key hashes the articles, the model and the chunker; a
+second run over the same collection opens it and spends its time on questions only. The folder is an ordinary index
+(``qa ask --index <folder>`` works on it). Build steps reuse ``qa.build``'s internals so chunking, embedding and
+writing are exactly what a user's index gets; only the "read files from a folder" step is replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from qa import store
+from qa.build import Progress, _embed, _Entry, _write, ensure_model
+from qa.chunking import ChunkerSettings, chunk_article
+from qa.embedder import Embedder
+from qa.errors import IndexDamaged, IndexMissing
+from qa.records import Article
+from qa.search import Searcher
+from qa.settings import Settings
+
+CORPUS_FORMAT = 1  # bump when what goes into an evaluation index changes in a way the key cannot see
+LOCK_WAIT = 3600.0  # seconds to wait for another run building the same collection
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def default_cache() -> Path:
+    """``$QA_EVAL_CACHE``, else ``$XDG_CACHE_HOME/qa/eval`` (beside the model export cache)."""
+    if os.environ.get("QA_EVAL_CACHE"):
+        return Path(os.environ["QA_EVAL_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qa" / "eval"
+
+
+def corpus_key(articles: Sequence[Article], model_key: str, chunker: ChunkerSettings) -> str:
+    """Identity of an evaluation index: every article's source, title, text hash and blocks, model and chunker."""
+    digest = hashlib.sha256(
+        f"qa-eval/{CORPUS_FORMAT}/store{store.FORMAT_VERSION}\n{model_key}\n{chunker.key()}\n".encode()
+    )
+    for a in articles:
+        digest.update(json.dumps([a.source, a.title, a.content_hash, a.blocks]).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()[:24]
+
+
+def corpus_dir(articles: Sequence[Article], settings: Settings, cache: Path, chunker: ChunkerSettings) -> Path:
+    from qa.models import model_key, resolve_model  # cheap: names and sizes, no weights read
+
+    return cache / corpus_key(articles, model_key(resolve_model(settings.model)), chunker)
+
+
+def ensure_corpus(
+    articles: Sequence[Article],
+    settings: Settings,
+    cache: Path | None = None,
+    chunker: ChunkerSettings | None = None,
+    progress: Progress = _no_progress,
+) -> tuple[Path, bool]:
+    """The index folder of ``articles``, built on first use. Returns (folder, whether it was built now)."""
+    chunker = chunker or ChunkerSettings()
+    root = corpus_dir(articles, settings, cache or default_cache(), chunker)
+    if _ready(root):
+        return root, False
+    with store.build_lock(root, wait=LOCK_WAIT):
+        if _ready(root):  # another run built it while this one waited
+            return root, False
+        store.collect_garbage(root)
+        _build(root, articles, replace(settings, index=root), chunker, progress)
+    return root, True
+
+
+def open_corpus(
+    articles: Sequence[Article],
+    settings: Settings,
+    cache: Path | None = None,
+    chunker: ChunkerSettings | None = None,
+    progress: Progress = _no_progress,
+) -> tuple[Searcher, bool]:
+    """A Searcher over ``articles``; a damaged cached index is removed and built again once."""
+    root, built = ensure_corpus(articles, settings, cache, chunker, progress)
+    try:
+        return Searcher.open(root), built
+    except IndexDamaged:
+        shutil.rmtree(root, ignore_errors=True)
+    root, built = ensure_corpus(articles, settings, cache, chunker, progress)
+    return Searcher.open(root), built
+
+
+def _ready(root: Path) -> bool:
+    try:
+        store.read_manifest(store.current_version(root))
+    except (IndexMissing, IndexDamaged):
+        return False
+    return True
+
+
+def _build(
+    root: Path, articles: Sequence[Article], settings: Settings, chunker: ChunkerSettings, progress: Progress
+) -> None:
+    model_folder, key = ensure_model(settings)
+    embedder = Embedder(model_folder)
+    entries: list[_Entry] = []
+    for n, article in enumerate(articles, 1):
+        chunks = chunk_article(article, embedder.count_tokens, embedder.token_offsets, chunker)
+        if chunks:
+            entries.append(_Entry(article, len(article.text.encode("utf-8")), 0, chunks))
+        progress("chunking", n, len(articles))
+    _embed(embedder, entries, progress)
+    progress("writing", 0, 1)
+    _write(root, entries, [], settings, key, embedder.dimension, chunker)
+    progress("writing", 1, 1)
