@@ -232,6 +232,129 @@ def show(source: str, seeds: Path | None, index: Path | None, model: str | None)
     click.echo(safe(row[0]) if sys.stdout.isatty() else row[0], nl=False)
 
 
+class _EvalGroup(click.Group):
+    """`qa eval FILE` is short for `qa eval questions FILE`; `qa eval squad|beir ...` name their collection."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["questions", *args]
+        return super().parse_args(ctx, args)
+
+
+def eval_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    from qa.search import METHODS
+
+    f = click.option("--json", "json_out", type=click.Path(path_type=Path), help="Also write the full report here.")(f)
+    f = click.option(
+        "--method", type=click.Choice(["all", *METHODS]), default="all", show_default=True,
+        help="Retrieval method to measure; all runs them side by side.",
+    )(f)  # fmt: skip
+    return f
+
+
+def cache_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--model", help="Embedding model [env QA_MODEL].")(f)
+    return click.option(
+        "--cache", type=click.Path(path_type=Path), help="Folder of cached evaluation indexes [~/.cache/qa/eval]."
+    )(f)
+
+
+def _methods(method: str) -> tuple[str, ...]:
+    from qa.search import METHODS
+
+    return METHODS if method == "all" else (method,)
+
+
+def _show_report(report: Any, json_out: Path | None) -> None:
+    from rich.console import Console
+
+    from qa.evaluation.report import render
+
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    for item in render(report):
+        console.print(item)
+        console.print()
+    if json_out:
+        json_out.write_text(json.dumps(report.to_record(), ensure_ascii=False, indent=1), encoding="utf-8")
+        _err(f"wrote the report to {json_out}")
+
+
+@cli.group("eval", cls=_EvalGroup)
+def eval_group() -> None:
+    """Measure answer quality: `qa eval QUESTIONS.jsonl`, `qa eval squad FILE`, `qa eval beir DIR`."""
+
+
+@eval_group.command("questions")
+@click.argument("questions", type=click.Path(path_type=Path, dir_okay=False))
+@eval_options
+@path_options
+def eval_questions(
+    questions: Path, method: str, json_out: Path | None, seeds: Path | None, index: Path | None, model: str | None
+) -> None:
+    """Hit@1/3/10, MRR@10, highlight accuracy and misses of our JSONL questions against the current index."""
+    from qa.evaluation.datasets import load_questions
+    from qa.evaluation.runner import run_questions
+    from qa.session import ensure_index, open_answerer
+
+    settings = _settings(seeds=seeds, index=index, model=model)
+    items = load_questions(questions)
+    with progress_bar() as bar:
+        ensure_index(settings, _err, bar)
+        answerer = open_answerer(settings)
+        report = run_questions(answerer, items, _methods(method), bar)
+    _show_report(report, json_out)
+
+
+@eval_group.command("squad")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--limit", type=click.IntRange(1), help="Ask only the first N questions.")
+@click.option("--articles", help="Index the first K articles, or `all` (with --limit: only the asked ones).")
+@click.option("--unanswerable/--no-unanswerable", default=True, show_default=True,
+              help="Also measure answered-rates with half the articles held out of the index.")  # fmt: skip
+@click.option("--dump-features", type=click.Path(path_type=Path), help="Write top-1 scores per question (JSON).")
+@eval_options
+@cache_option
+def eval_squad(
+    file: Path, limit: int | None, articles: str | None, unanswerable: bool, dump_features: Path | None,
+    method: str, json_out: Path | None, cache: Path | None, model: str | None,
+) -> None:  # fmt: skip
+    """R@1/5/20, MRR@10 and highlight accuracy on SQuAD v1.1, each article indexed as one article."""
+    from qa.evaluation.datasets import load_squad
+    from qa.evaluation.runner import run_squad
+
+    if articles is not None and articles != "all" and not (articles.isdigit() and int(articles) > 0):
+        raise click.BadParameter("give a number of articles or `all`", param_hint="--articles")
+    count = int(articles) if articles and articles != "all" else None
+    dataset = load_squad(file).subset(count, limit, all_articles=articles == "all")
+    with progress_bar() as bar:
+        report = run_squad(
+            dataset, _settings(model=model), _methods(method), cache, bar, unanswerable, dump_features is not None
+        )
+    _show_report(report, json_out)
+    if dump_features:
+        rows = ",\n".join(json.dumps(row) for row in report.features)  # a JSON list, one question per line
+        dump_features.write_text(f"[\n{rows}\n]\n", encoding="utf-8")
+        _err(f"wrote {len(report.features)} feature rows to {dump_features}")
+
+
+@eval_group.command("beir")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to score against.")
+@eval_options
+@cache_option
+def eval_beir(
+    folder: Path, split: str, method: str, json_out: Path | None, cache: Path | None, model: str | None
+) -> None:
+    """nDCG@10 and R@100 on a BEIR folder, each document indexed as one article."""
+    from qa.evaluation.datasets import load_beir
+    from qa.evaluation.runner import run_beir
+
+    dataset = load_beir(folder, split)
+    with progress_bar() as bar:
+        report = run_beir(dataset, _settings(model=model), _methods(method), cache, bar)
+    _show_report(report, json_out)
+
+
 def main() -> None:
     """Entry point: turns every error into one line on stderr and an exit code."""
     try:
