@@ -1,0 +1,61 @@
+"""Indexing throughput: `qa index build --full` on BBC, in chunks per second, against plain
+``SentenceTransformer.encode`` (fp32, default settings, batch 32) on the very chunk texts that build produced.
+
+The build is the real command in a fresh process, timed from start to exit (reading, chunking, embedding, writing
+and sealing included); the baseline times ``encode`` alone, model already loaded, so it is the generous side.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+from bench.common import PYTHON, QA, Row, bbc_seeds, chunk_texts, judged, qa_env, say
+from bench.common import BBC_INDEX
+from bench.common import run as run_cmd
+
+_ST_ENCODE = """
+import json, time, sys
+from pathlib import Path
+from qa import store
+from qa.models import resolve_model
+from sentence_transformers import SentenceTransformer
+texts = json.loads(Path({texts!r}).read_text())
+version = store.Version.open(Path({index!r}))
+model = SentenceTransformer(str(resolve_model(version.manifest["model"])), device="cpu")
+model.encode(texts[:32], batch_size=32)  # warm-up
+t = time.perf_counter()
+model.encode(texts, batch_size=32)
+print(json.dumps({{"seconds": time.perf_counter() - t, "n": len(texts)}}))
+"""
+
+
+def st_encode_seconds(texts: list[str], index: Path, work: Path) -> float:
+    """Seconds for SentenceTransformer.encode over ``texts`` in a fresh process (torch never enters this one)."""
+    path = work / "chunk-texts.json"
+    path.write_text(json.dumps(texts), encoding="utf-8")
+    proc = subprocess.run([PYTHON, "-c", _ST_ENCODE.format(texts=str(path), index=str(index))],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(f"SentenceTransformer baseline failed: {proc.stderr[-2000:]}")
+    return float(json.loads(proc.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
+    seeds = bbc_seeds()
+    say("index: qa index build --full on BBC")
+    wall, out = run_cmd([QA, "index", "build", "--full"], env=qa_env(seeds, BBC_INDEX))
+    found = re.search(r"chunks: (\d+) \((\d+) embedded\)", out)
+    chunks = int(found.group(1)) if found else 0
+    if context is not None:
+        context["full_build_seconds"] = wall
+    texts = chunk_texts(BBC_INDEX)
+    say(f"index: SentenceTransformer.encode over the same {len(texts)} chunks")
+    st = st_encode_seconds(texts, BBC_INDEX, BBC_INDEX.parent)
+    return [
+        judged(Row("index", "qa index build --full, BBC (whole command)", chunks / wall, "chunks/s", len(texts) / st,
+                   "SentenceTransformer.encode fp32 b32", "ratio >= 2",
+                   note=f"{chunks} chunks; build {wall:.1f} s, encode alone {st:.1f} s")),
+    ]  # fmt: skip

@@ -1,0 +1,60 @@
+"""Warm answering over the BBC index: per-question latency in-process, and batch throughput of `qa ask --file`.
+
+Per-question latency is ``Answerer.ask`` on an opened index (query encoding, retrieval, re-ranking and highlight
+included), one question at a time. Batch throughput is the real CLI on a file of questions, timed from process start
+to exit with nothing subtracted, beside the in-process ``ask_many`` rate on the same questions.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench.common import QA, Row, bbc_index, bbc_questions, bbc_seeds, judged, median, percentile, qa_env, say
+from bench.common import run as run_cmd
+
+PER_QUESTION = 500
+BATCH = 2_000
+WARMUP = 20
+
+
+def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
+    from qa.answer import Answerer
+    from qa.search import Searcher
+
+    index = bbc_index()
+    questions = bbc_questions(BATCH)
+    answerer = Answerer(Searcher.open(index))
+    try:
+        for q in questions[:WARMUP]:
+            answerer.ask(q)
+        say(f"latency: {PER_QUESTION} questions one at a time")
+        times = []
+        for q in questions[:PER_QUESTION]:
+            t = time.perf_counter()
+            answerer.ask(q)
+            times.append(time.perf_counter() - t)
+        say(f"latency: ask_many over {BATCH} questions in batches of 64 (as the CLI does)")
+        t = time.perf_counter()
+        for i in range(0, BATCH, 64):
+            answerer.ask_many(questions[i : i + 64])
+        many = BATCH / (time.perf_counter() - t)
+    finally:
+        answerer.searcher.close()
+    work = index.parent
+    qfile, out = work / "questions.txt", work / "answers.jsonl"
+    qfile.write_text("\n".join(questions) + "\n", encoding="utf-8")
+    say(f"latency: qa ask --file with {BATCH} questions")
+    env = qa_env(bbc_seeds(), index)
+    wall, _ = run_cmd([QA, "ask", "--file", str(qfile), "--output", str(out)], env=env)
+    answered = sum(1 for _ in out.open(encoding="utf-8"))
+    p50, p99 = median(times) * 1000, percentile(times, 99) * 1000
+    return [
+        judged(Row("latency", f"warm Answerer.ask p50 ({PER_QUESTION} questions)", p50, "ms", target="value <= 20",
+                   note="one question at a time, query encoding included")),
+        judged(Row("latency", "warm Answerer.ask p99", p99, "ms", p50, "p50", "value <= 50")),
+        judged(Row("latency", f"qa ask --file, {BATCH} questions, whole process", BATCH / wall, "q/s", many,
+                   "in-process ask_many q/s", "value >= 200",
+                   note=f"{wall:.2f} s wall incl. start-up; {answered} answers written")),
+        Row("latency", "in-process ask_many (batches of 64)", many, "q/s", 1000 / p50, "1 / warm p50"),
+    ]  # fmt: skip
+
