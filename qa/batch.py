@@ -99,7 +99,15 @@ def _csv(raw: str, label: str) -> Iterator[Question | str]:
         raise BadQuestionFile(f"{label} line 1: no \"question\" column; add a header row with a question column")
     reader.fieldnames = fields
     n = 0
-    for row in reader:
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. an unclosed quote that swallows the rest of the file into one field
+            yield f"{label} line {first_line}: {exc}"
+            continue
         text = (row.get("question") or "").strip()
         if not text:
             continue
