@@ -329,7 +329,7 @@ def _calibrate(
 ) -> None:
     indexed, held_out = dataset.split()
     if not held_out.questions or not indexed.questions:
-        report.info["unanswerable"] = "skipped: needs questions from at least two articles"
+        report.info["unanswerable"] = "skipped: the questions asked all come from one half of the articles"
         return
     searcher, _ = open_corpus(indexed.articles, settings, cache, progress=progress)
     answerer = Answerer(searcher)
@@ -345,9 +345,9 @@ def _calibrate(
         for method in methods:
             seconds = 0.0
             sets = {}
-            for name, part in (("answerable", indexed), ("unanswerable", held_out)):
+            for name, stage, part in (("answerable", "indexed", indexed), ("unanswerable", "held out", held_out)):
                 outcomes, rows, spent = _span_pass(
-                    answerer, part.questions, method, top_k, progress, f"{method} {name[:6]}", feats
+                    answerer, part.questions, method, top_k, progress, f"{method} ({stage})", feats
                 )
                 seconds += spent
                 sets[name] = outcomes
