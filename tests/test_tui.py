@@ -1,4 +1,5 @@
-"""The terminal app, driven through Pilot against a real index (real model) built from articles written here."""
+"""The terminal app, driven through Pilot against a real index (real model) built from articles
+written for these tests (tests/tui_fixtures.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.widgets import ProgressBar, Static
-from tui_fixtures import NEW_ARTICLE, Gate, built, notes, settings_copy, wait_for  # noqa: F401
+from tui_fixtures import NEW_ARTICLE, Gate, notes, tui_index, tui_index_copy, wait_for  # noqa: F401
 
 import qa.build
 import qa.session
@@ -57,7 +58,7 @@ class TestStartup:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         assert out.strip() == "[]"
 
-    async def test_typing_before_the_model_is_ready(self, built: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def test_typing_before_the_model_is_ready(self, tui_index: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
         gate, real = Gate(), qa.session.open_answerer
 
         def slow_open(settings: Settings) -> Answerer:
@@ -65,7 +66,7 @@ class TestStartup:
             return real(settings)
 
         monkeypatch.setattr(qa.session, "open_answerer", slow_open)
-        app = QAApp(built)
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             assert isinstance(app.focused, QuestionInput)
             await pilot.press(*CHAIR, "enter")
@@ -83,9 +84,9 @@ class TestStartup:
             assert app.query_one(StatusBar).state == "ready"
 
     async def test_first_run_builds_with_a_progress_bar(
-        self, built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self, tui_index: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        settings = Settings(seeds=built.seeds, index=tmp_path / "fresh-index", top_k=3)
+        settings = Settings(seeds=tui_index.seeds, index=tmp_path / "fresh-index", top_k=3)
         gate, real = Gate(), qa.session.build
 
         def gated_build(settings: Settings, progress, **kw):  # type: ignore[no-untyped-def]
@@ -108,13 +109,13 @@ class TestStartup:
             gate.open()
             await wait_for(pilot, lambda: card_before.result is not None, what="an answer after the first build")
             assert not bar.display
-            assert any(t == "Index built" for t, _, _ in notes(app))
+            assert any(t == "Index tui_index" for t, _, _ in notes(app))
             assert "Odalys Brennan" in card_before.answer.highlight
 
 
 class TestAsking:
-    async def test_the_card_shows_sentence_passage_source_and_score(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_the_card_shows_sentence_passage_source_and_score(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(120, 40)) as pilot:
             card = await ask(pilot, FOUNDER)
             answer = card.answer
@@ -128,15 +129,15 @@ class TestAsking:
             assert "A century of bread on Pell Street" in str(card.border_title)
             assert "bakery.txt" in str(card.border_subtitle) and f"{answer.score:.3f}" in str(card.border_subtitle)
 
-    async def test_also_in_names_the_other_article(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_also_in_names_the_other_article(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             card = await ask(pilot, CHAIR)
             assert card.answer.also_in
             assert "also in: " + ", ".join(card.answer.also_in) in card_text(card)
 
-    async def test_further_answers_are_one_key_away(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_further_answers_are_one_key_away(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             card = await ask(pilot, CHAIR)
             total = len(card.result.answers)
@@ -148,8 +149,8 @@ class TestAsking:
             await pilot.press("left")
             assert card.shown == 0
 
-    async def test_no_confident_answer_is_said_plainly(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_no_confident_answer_is_said_plainly(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             card = await ask(pilot, "what is the boiling point of mercury on Neptune?")
             assert not card.result.answered and card.result.answers
@@ -161,8 +162,8 @@ class TestAsking:
 
 
 class TestSourceView:
-    async def test_open_the_article_at_the_passage_and_come_back(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_open_the_article_at_the_passage_and_come_back(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             card = await ask(pilot, PAYMENT)
             answer = card.answer
@@ -184,8 +185,8 @@ class TestSourceView:
             await pilot.press("escape")
             assert not isinstance(app.screen, SourceScreen) and app.focused is card
 
-    async def test_double_click_opens_the_card(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_double_click_opens_the_card(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(120, 40)) as pilot:
             card = await ask(pilot, FOUNDER)
             await pilot.click(AnswerCard, offset=(4, 2))
@@ -198,7 +199,7 @@ class TestSourceView:
 
 class TestRebuild:
     async def test_asking_while_rebuilding_then_new_answers_use_the_new_index(
-        self, settings_copy: Settings, monkeypatch: pytest.MonkeyPatch
+        self, tui_index_copy: Settings, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         gate, real = Gate(), qa.build.build
 
@@ -211,11 +212,11 @@ class TestRebuild:
             return real(settings, progress=report, **kw)
 
         monkeypatch.setattr(qa.build, "build", gated_build)
-        app = QAApp(settings_copy)
+        app = QAApp(tui_index_copy)
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: app.engine.ready, what="the model")
             name, text = NEW_ARTICLE
-            (settings_copy.seeds / name).write_text(text, encoding="utf-8")
+            (tui_index_copy.seeds / name).write_text(text, encoding="utf-8")
             await pilot.press("ctrl+r")
             assert gate.reached.wait(60)
             await wait_for(pilot, lambda: app.query_one(BuildBar).display, what="the progress bar")
@@ -233,12 +234,12 @@ class TestRebuild:
             assert new.answer.source == name and "Anneliese Vork" in new.answer.highlight
 
     async def test_a_failed_rebuild_is_a_notification_and_the_old_index_keeps_answering(
-        self, settings_copy: Settings
+        self, tui_index_copy: Settings
     ) -> None:
-        app = QAApp(settings_copy)
+        app = QAApp(tui_index_copy)
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: app.engine.ready, what="the model")
-            with store.build_lock(settings_copy.index):  # another build holds the index
+            with store.build_lock(tui_index_copy.index):  # another build holds the index
                 await pilot.press("ctrl+r")
                 await wait_for(pilot, lambda: not app.engine.building, what="the rebuild to fail")
             titles = {t: (m, s) for t, m, s in notes(app)}
@@ -251,8 +252,8 @@ class TestRebuild:
 
 
 class TestHabits:
-    async def test_history_walks_back_and_forth(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_history_walks_back_and_forth(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             await ask(pilot, CHAIR)
             await ask(pilot, FOUNDER)
@@ -266,8 +267,8 @@ class TestHabits:
             await pilot.press("down")
             assert app.question.value == "draft"
 
-    async def test_copy_answer_and_passage_with_citation(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_copy_answer_and_passage_with_citation(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             card = await ask(pilot, CHAIR)
             await pilot.press("ctrl+y")
@@ -278,10 +279,10 @@ class TestHabits:
             assert ("Copied the passage" in {t for t, _, _ in notes(app)})
 
     async def test_export_writes_markdown_in_the_working_folder(
-        self, built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self, tui_index: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.chdir(tmp_path)
-        app = QAApp(built)
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             first = await ask(pilot, CHAIR)
             await ask(pilot, FOUNDER)
@@ -293,9 +294,9 @@ class TestHabits:
             assert "Odalys Brennan" in text and first.answer.source in text
             assert ("Exported 2 answers", str(files[0]), "information") in notes(app)
 
-    async def test_clear_empties_the_conversation(self, built: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def test_clear_empties_the_conversation(self, tui_index: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.chdir(tmp_path)
-        app = QAApp(built)
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             await ask(pilot, CHAIR)
             await pilot.press("ctrl+l")
@@ -305,8 +306,8 @@ class TestHabits:
             assert "Nothing to export" in {t for t, _, _ in notes(app)}
             assert not list(tmp_path.glob("qa-conversation-*.md"))
 
-    async def test_help_lists_every_key(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_help_lists_every_key(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("question_mark")  # typed into the question box, not taken as "help"
             assert app.question.value == "?" and not isinstance(app.screen, HelpScreen)
@@ -319,8 +320,8 @@ class TestHabits:
             await pilot.press("escape")
             assert not isinstance(app.screen, HelpScreen)
 
-    async def test_quit(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_quit(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("ctrl+q")
             await pilot.pause()
@@ -342,13 +343,13 @@ class TestErrors:
             assert "press ctrl+r to build one" in card_text(app.conversation.cards()[0])
 
     async def test_an_unexpected_failure_while_answering_is_a_notification(
-        self, built: Settings, monkeypatch: pytest.MonkeyPatch
+        self, tui_index: Settings, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         def broken(self: Answerer, question: str, *args: object, **kwargs: object) -> None:
             raise RuntimeError("disk on fire")
 
         monkeypatch.setattr(Answerer, "ask", broken)
-        app = QAApp(built)
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: app.engine.ready, what="the model")
             await pilot.press(*CHAIR, "enter")
@@ -360,8 +361,8 @@ class TestErrors:
 
 
 class TestMarkupInjection:
-    async def test_article_markup_and_escapes_are_shown_literally(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_article_markup_and_escapes_are_shown_literally(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(120, 40)) as pilot:
             card = await ask(pilot, FOUNDER)
             content = card.render()
@@ -376,8 +377,8 @@ class TestMarkupInjection:
             shown = app.screen.query_one("#passage", Static).content
             assert "[bold]Ignatius Wren[/bold]" in shown.plain and "␛[31m" in shown.plain
 
-    async def test_a_question_with_markup_is_shown_literally(self, built: Settings) -> None:
-        app = QAApp(built)
+    async def test_a_question_with_markup_is_shown_literally(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             await ask(pilot, "[red]who[/red] founded the Pell Street bakery?")
             line = app.conversation.query_one("#question-1", Static)

@@ -1,7 +1,7 @@
 """Shared parts for the TUI tests: articles written for these tests, an index built from them once per session with
 the real model, and small helpers for driving the app with Pilot.
 
-Import the fixtures into a test module with ``from tui_fixtures import built, settings_copy  # noqa: F401``.
+Import the fixtures into a test module with ``from tui_fixtures import tui_index, tui_index_copy  # noqa: F401``.
 """
 
 from __future__ import annotations
@@ -73,8 +73,11 @@ _BUILT: dict[str, Settings] = {}  # one build per session, even though two test 
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings for an index built (real model) from ARTICLES; treat it as read-only."""
+def tui_index(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Settings:
+    """Settings for an index built (real model) from ARTICLES; treat it as read-only.
+
+    ``model_cache`` (tests/conftest.py) keeps the model export out of the user's ~/.cache.
+    """
     if "main" not in _BUILT:
         root = tmp_path_factory.mktemp("tui")
         seeds = root / "seeds"
@@ -82,18 +85,20 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         for name, text in ARTICLES.items():
             (seeds / name).write_text(text, encoding="utf-8")
         settings = Settings(seeds=seeds, index=root / "index", top_k=3)
-        build(settings)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("XDG_CACHE_HOME", str(model_cache))
+            build(settings)
         _BUILT["main"] = settings
     return _BUILT["main"]
 
 
 @pytest.fixture
-def settings_copy(built: Settings, tmp_path: Path) -> Settings:
+def tui_index_copy(tui_index: Settings, tmp_path: Path) -> Settings:
     """A private copy of the built index and its articles, for tests that rebuild or change them."""
     seeds, index = tmp_path / "seeds", tmp_path / "index"
-    shutil.copytree(built.seeds, seeds, copy_function=shutil.copy2)  # copy2 keeps mtimes: the copy is not stale
-    shutil.copytree(built.index, index)
-    return replace(built, seeds=seeds, index=index)
+    shutil.copytree(tui_index.seeds, seeds, copy_function=shutil.copy2)  # copy2 keeps mtimes: the copy is not stale
+    shutil.copytree(tui_index.index, index)
+    return replace(tui_index, seeds=seeds, index=index)
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], object], timeout: float = 60.0, what: str = "") -> None:

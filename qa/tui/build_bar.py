@@ -25,7 +25,8 @@ class BuildBar(Horizontal):
 
     def report(self, stage: str, done: int, total: int) -> None:
         self.display = True
-        self.stage.update(Content(f"Building the index: {STAGES.get(stage, stage)}"))
+        count = f" {done}/{total}" if total > 1 else ""
+        self.stage.update(Content(f"Building the index: {STAGES.get(stage, stage)}{count}"))
         self.bar.update(total=total or None, progress=done)
 
     def finish(self) -> None:

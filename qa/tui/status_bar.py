@@ -24,6 +24,7 @@ class StatusBar(Horizontal):
         # Built here, not in compose: the engine can report before this widget's children are mounted.
         self._state = Label(Content("loading model…"), id="state", classes="busy")
         self._info = Label(Content(""), id="info")
+        self.index: IndexInfo | None = None  # what the info text was made from
 
     def compose(self) -> ComposeResult:
         yield self._state
@@ -43,4 +44,5 @@ class StatusBar(Horizontal):
         return str(self._info.content)
 
     def set_info(self, info: IndexInfo) -> None:
+        self.index = info
         self._info.update(Content(safe(info_text(info))))
