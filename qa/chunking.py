@@ -28,7 +28,7 @@ class ChunkerSettings:
     max_tokens: int = 254  # the model window (256) less [CLS] and [SEP]
     target_tokens: int = 160  # chunks stop growing past this
     overlap: int = 1  # sentences shared by neighbouring chunks
-    paragraph_fill: float = 1.0  # a chunk this full (share of target) ends at the next paragraph break
+    paragraph_fill: float = 0.5  # a chunk this full (share of target) ends at the next paragraph break
 
     def key(self) -> str:
         return (

@@ -22,9 +22,14 @@ if TYPE_CHECKING:
     import numpy as np
 
 METHODS = ("fused", "dense", "bm25")
-DENSE_WEIGHT = 0.45
+DENSE_WEIGHT = 0.5
 POOL = 50
 _WORD = re.compile(r"\w\w+", re.UNICODE)
+# Question words and auxiliaries carry no content; bm25s's own English list (Lucene's 33 words) keeps them.
+QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how did does do done was were is are am been being has have had "
+    "can could would should will shall may might must name named called kind type according".split()
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class Searcher:
         self._vocab = version.bm25.vocab_dict
         from bm25s.stopwords import STOPWORDS_EN
 
-        self._stop = set(STOPWORDS_EN)
+        self._stop = set(STOPWORDS_EN) | QUESTION_WORDS
 
     @classmethod
     def open(cls, root: Path) -> Searcher:
