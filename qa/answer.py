@@ -21,9 +21,9 @@ SENT_COS, SENT_OVERLAP, SENT_TYPE = 1.0, 1.0, 0.25  # highlight weights
 RERANK_WEIGHT = 2.0  # how much the best sentence moves a passage
 # Confidence: a logistic model over the top passage's cosine and IDF coverage and its best sentence's cosine and
 # term overlap, fitted on SQuAD dev questions asked with and without their own article (see NOTES.md).
-CONF_WEIGHTS = (3.49, 5.82, 10.32, 3.11)
-CONF_BIAS = -11.22
-THRESHOLD = -0.33  # log-odds under this is "no confident answer": about 5 % of answerable questions fall under
+CONF_WEIGHTS = (3.21, 5.58, 10.58, 2.90)
+CONF_BIAS = -10.85
+THRESHOLD = -0.50  # log-odds under this is "no confident answer": about 5 % of answerable questions fall under
 DUPLICATE_COS = 0.92  # sentence cosine above which two sources state the same fact
 DUPLICATE_TERMS = 0.6  # or Jaccard overlap of their content terms (reworded wire copy)
 
@@ -32,7 +32,9 @@ _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(
     rf"\b(?:{_MONTHS}|{_DAYS}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\b(?:1[0-9]|20)\d\d\b|"
     r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+century|yesterday|today|tomorrow|ago|last\s+(?:week|month|year)|"
-    r"next\s+(?:week|month|year)|\d{1,2}:\d\d|decades?|centur(?:y|ies)|era|period)\b",
+    r"next\s+(?:week|month|year)|\d{1,2}:\d\d|decades?|centur(?:y|ies)|era|period|"
+    r"(?:minutes?|hours?|days?|weeks?|months?|years?)\s+(?:after|before|later|earlier|ago|since)|"
+    r"(?:after|before|since|until|during)\s+(?:the\s+)?(?:war|election|vote|season|end|start|launch))\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(

@@ -48,7 +48,7 @@ class Query:
     text: str
     vector: np.ndarray
     terms: tuple[str, ...]  # stemmed, stopwords removed, with alias expansions (for BM25)
-    weights: dict[str, float]  # idf of each of the question's own terms present in the vocabulary
+    weights: dict[str, float]  # idf of each of the question's own terms
     alias_pairs: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()  # (terms of a form, terms of its alias)
 
     def matched(self, terms: set[str]) -> set[str]:
@@ -104,10 +104,9 @@ class Searcher:
         return self.stemmer.stemWords(words)
 
     def idf(self, term: str) -> float:
+        """BM25's IDF; a term the articles never use gets the highest, since its absence says the most."""
         tid = self._vocab.get(term)
-        if tid is None:
-            return 0.0
-        df = float(self._df[tid])
+        df = 0.0 if tid is None else float(self._df[tid])
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
 
     def queries(self, questions: Sequence[str], batch_size: int = 64) -> list[Query]:
@@ -118,7 +117,7 @@ class Searcher:
             own = tuple(dict.fromkeys(self.terms(question)))
             terms = tuple(dict.fromkeys(own + tuple(self.terms(text))))
             alias_pairs = tuple((frozenset(self.terms(a)), frozenset(self.terms(b))) for a, b in pairs)
-            weights = {t: self.idf(t) for t in own if t in self._vocab}
+            weights = {t: self.idf(t) for t in own}
             result.append(Query(question, vec, terms, weights, alias_pairs))
         return result
 
