@@ -131,8 +131,8 @@ class Answerer:
                 also.setdefault(twin, []).append(p.source)
         kept = kept[:top_k]
         answers = tuple(self._to_answer(rank, p, also.get(rank - 1, [])) for rank, p in enumerate(kept, 1))
-        confident = bool(kept) and confidence(kept[0]) >= THRESHOLD
-        return Result(qid, question, confident, answers)
+        conf = confidence(kept[0]) if kept else None
+        return Result(qid, question, conf is not None and conf >= THRESHOLD, answers, confidence=conf)
 
     def _rerank(self, query: Query, candidates: list[Candidate], rerank: bool) -> list[_Passage]:
         import numpy as np

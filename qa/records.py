@@ -73,6 +73,7 @@ class Result:
     answered: bool
     answers: tuple[Answer, ...] = field(default_factory=tuple)
     notice: str | None = None  # e.g. why a question could not be searched
+    confidence: float | None = None  # log-odds that the top answer answers; ``answered`` is it past a threshold
 
     def to_record(self) -> dict[str, Any]:
         return {

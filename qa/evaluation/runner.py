@@ -31,8 +31,8 @@ BEIR_POOL = 500  # chunks per retriever: enough for 100+ distinct documents at ~
 # Module constants that tuning changes; recorded with every report so figures can be traced to a setting.
 TUNING = {
     "qa.search": ("DENSE_WEIGHT", "POOL"),
-    "qa.answer": ("RERANK", "SENT_COS", "SENT_OVERLAP", "SENT_TYPE", "RERANK_WEIGHT", "CONF_DENSE", "CONF_COVERAGE",
-                  "THRESHOLD", "DUPLICATE"),
+    "qa.answer": ("RERANK", "SENT_COS", "SENT_OVERLAP", "SENT_TYPE", "RERANK_WEIGHT", "CONF_WEIGHTS", "CONF_BIAS",
+                  "THRESHOLD", "DUPLICATE_COS", "DUPLICATE_TERMS"),
 }  # fmt: skip
 CODE = ("qa.chunking", "qa.embedder", "qa.aliases", "qa.search", "qa.answer", "qa.build")
 
@@ -212,7 +212,7 @@ class _Features:
                     "bm25": cand.bm25,
                     "coverage": cand.coverage,
                     "fused": cand.fused,
-                    "confidence": self.answerer.confidence(cand),
+                    "confidence": result.confidence,
                     "score": top.score,
                 }
         return {**empty, "score": top.score}
