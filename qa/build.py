@@ -53,12 +53,15 @@ def ensure_model(settings: Settings) -> tuple[Path, str]:
     source = resolve_model(settings.model)
     key = model_key(source)
     folder = store.model_dir(settings.index, key)
-    if (folder / "embedder.json").is_file():
+    if store.model_problem(folder) is None:  # present and every file matches its checksum
         return folder, key
     cached = model_cache() / key
-    if not (cached / "embedder.json").is_file():
+    if (cached / "embedder.json").is_file() and not (cached / store.MODEL_CHECKSUMS).is_file():
+        store.write_model_checksums(cached)  # a cache from before checksums: trusted once, checked from now on
+    if store.model_problem(cached) is not None:  # missing, or damaged: export (again)
         cached.parent.mkdir(parents=True, exist_ok=True)
         export_onnx(source, cached, settings.model)
+        store.write_model_checksums(cached)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -303,6 +306,8 @@ def _write(
             "chunks": chunk_id,
             "sentences": sentence_id,
             "search": ann,
+            # The model folder may have gained files during this build (a quantized copy): record them all.
+            "model_files": store.write_model_checksums(store.model_dir(root, key)),
         },
     )
     if os.environ.get("QA_TEST_CRASH_BEFORE_PUBLISH"):  # lets crash tests stop at the riskiest moment
@@ -401,6 +406,8 @@ def needs_build(settings: Settings) -> str | None:
         st = status(settings)
     except IndexMissing:
         return "no index yet"
+    except IndexDamaged as exc:
+        return f"the index is damaged: {getattr(exc, 'what', exc)}"
     except QAError as exc:
         return str(exc)
     except sqlite3.Error:

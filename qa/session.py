@@ -7,16 +7,17 @@ build holds the lock the current index answers meanwhile instead of failing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from qa import store
 from qa.answer import Answerer
 from qa.build import Progress, build, needs_build
-from qa.errors import IndexMissing
+from qa.errors import BuildLocked, QAError
 from qa.records import BuildReport
 from qa.search import Searcher
 from qa.settings import Settings
 
-WAIT_FOR_FIRST_BUILD = 600.0  # seconds to wait for another process's build when there is no index at all
+WAIT_FOR_FIRST_BUILD = 600.0  # seconds to wait for another process's build when there is no usable index
 
 
 def ensure_index(
@@ -26,18 +27,28 @@ def ensure_index(
     reason = needs_build(settings)
     if reason is None:
         return None
-    if store.is_locked(settings.index):
+    if not store.is_locked(settings.index):
+        say(f"building the index ({reason})")
         try:
-            store.current_version(settings.index)
-        except IndexMissing:
-            say("another build is running; waiting for it to finish")
-            with store.build_lock(settings.index, wait=WAIT_FOR_FIRST_BUILD):
-                pass
-            return ensure_index(settings, say, progress)
+            return build(settings, progress=progress or (lambda *_: None))
+        except BuildLocked:
+            pass  # another build took the lock after the check above: share its result like any other
+    if _opens(settings.index):
         say("another build is running; answering from the current index meanwhile")
         return None
-    say(f"building the index ({reason})")
-    return build(settings, progress=progress or (lambda *_: None))
+    say("another build is running; waiting for it to finish")  # nothing usable to answer from meanwhile
+    with store.build_lock(settings.index, wait=WAIT_FOR_FIRST_BUILD):
+        pass
+    return ensure_index(settings, say, progress)
+
+
+def _opens(root: Path) -> bool:
+    """Whether the current index opens (stale perhaps, but whole): something to answer from during a build."""
+    try:
+        store.Version.open(root).close()
+    except QAError:
+        return False
+    return True
 
 
 def open_answerer(settings: Settings) -> Answerer:

@@ -5,7 +5,8 @@ Layout::
     index/
       CURRENT              name of the live version (replaced atomically with os.replace)
       .build.lock          held by the one running build
-      models/<key>/        the exported ONNX model, shared by versions
+      models/<key>/        the exported ONNX model, shared by versions; checksums.json lists its files, and each
+                           version's manifest records them too, so a damaged model is found like a damaged version
       v-<stamp>/           one complete version
         manifest.json      format, model, chunker, counts, build time, and size + checksum of every file
         meta.sqlite        articles, chunks, sentences, aliases
@@ -46,9 +47,14 @@ VECTORS = "vectors.faiss"
 SENTENCES = "sentences.npy"
 BM25_DIR = "bm25"
 MODELS = "models"
+MODEL_CHECKSUMS = "checksums.json"
 ANN_THRESHOLD = 200_000  # past this many chunks, exact search gives way to HNSW (see bench/ann.py)
 _FULL_HASH_LIMIT = 64 * 1024 * 1024
+# is_locked() can only test the lock by taking it for an instant; builds and probes wait this long before deciding
+# the lock is really held, so `qa ask` or the TUI checking never makes a starting build refuse (or each other lie).
+_PROBE_GRACE = 0.5
 _SAMPLE = 4 * 1024 * 1024
+_MODEL_SAMPLE = 1024 * 1024  # model files are checked on every open: size, head and tail (zeroed or cut is caught)
 
 SCHEMA = """
 CREATE TABLE articles (
@@ -73,24 +79,76 @@ CREATE TABLE aliases (
 
 
 def damaged(folder: Path, what: str) -> IndexDamaged:
-    return IndexDamaged(f"the index in {folder} is damaged ({what}); run `qa index build` to repair it")
+    error = IndexDamaged(f"the index in {folder} is damaged ({what}); run `qa index build` to repair it")
+    error.what = what  # type: ignore[attr-defined]  # the bare reason, for messages that repair it themselves
+    return error
 
 
 # -- checksums -----------------------------------------------------------------------------------------------
-def file_digest(path: Path) -> str:
-    """blake2b of the file; past 64 MiB, of its size, head and tail (full hashing would slow every start)."""
+def file_digest(path: Path, sample: int = _SAMPLE, limit: int = _FULL_HASH_LIMIT) -> str:
+    """blake2b of the file; past ``limit`` bytes, of its size, head and tail (full hashing would slow every start)."""
     h = hashlib.blake2b(digest_size=16)
     size = path.stat().st_size
     with path.open("rb") as fh:
-        if size <= _FULL_HASH_LIMIT:
+        if size <= max(limit, 2 * sample):
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
         else:
             h.update(str(size).encode())
-            h.update(fh.read(_SAMPLE))
-            fh.seek(size - _SAMPLE)
-            h.update(fh.read(_SAMPLE))
+            h.update(fh.read(sample))
+            fh.seek(size - sample)
+            h.update(fh.read(sample))
     return h.hexdigest()
+
+
+def check_files(folder: Path, files: dict[str, Any]) -> str | None:
+    """What is wrong with the listed files in ``folder`` (missing, cut, changed), or None when all match."""
+    try:
+        for rel, info in files.items():
+            path = folder / rel
+            if not path.is_file():
+                return f"{rel} missing"
+            if path.stat().st_size != info["size"]:
+                return f"{rel} has the wrong size"
+            if file_digest(path, **info.get("sampled", {})) != info["digest"]:
+                return f"{rel} does not match its checksum"
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return "file list unreadable"
+    except OSError as exc:
+        return f"cannot read a file ({exc.strerror or exc})"
+    return None
+
+
+def model_checksums(folder: Path) -> dict[str, Any]:
+    """Size and (sampled) checksum of every file of an exported model folder."""
+    sampled = {"sample": _MODEL_SAMPLE, "limit": 0}
+    return {
+        p.name: {"size": p.stat().st_size, "digest": file_digest(p, **sampled), "sampled": sampled}
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != MODEL_CHECKSUMS and not p.name.endswith(".tmp")
+    }
+
+
+def write_model_checksums(folder: Path) -> dict[str, Any]:
+    """Record the model folder's files in its checksums.json (atomically); returns the record."""
+    files = model_checksums(folder)
+    tmp = folder / (MODEL_CHECKSUMS + ".tmp")
+    tmp.write_text(json.dumps(files, indent=1), encoding="utf-8")
+    os.replace(tmp, folder / MODEL_CHECKSUMS)
+    return files
+
+
+def model_problem(folder: Path) -> str | None:
+    """Why an exported model folder cannot be trusted (missing, no checksums, a file damaged), or None."""
+    try:
+        files = json.loads((folder / MODEL_CHECKSUMS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "no checksums" if folder.is_dir() else "missing"
+    except (OSError, ValueError):
+        return f"{MODEL_CHECKSUMS} unreadable"
+    if not isinstance(files, dict) or not files:
+        return f"{MODEL_CHECKSUMS} unreadable"
+    return check_files(folder, files)
 
 
 def _files(folder: Path) -> list[Path]:
@@ -108,13 +166,13 @@ def _fsync_dir(path: Path) -> None:
 # -- locking and version switching ------------------------------------------------------------------------
 @contextmanager
 def build_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
-    """Hold the build lock; another build gets BuildLocked after ``wait`` seconds."""
+    """Hold the build lock; another build gets BuildLocked after ``wait`` seconds (at least _PROBE_GRACE)."""
     from filelock import FileLock, Timeout  # small; deferred only to keep the query path lean
 
     root.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(root / LOCK))
     try:
-        lock.acquire(timeout=wait)
+        lock.acquire(timeout=max(wait, _PROBE_GRACE))
     except Timeout as exc:
         raise BuildLocked(
             f"another `qa index build` is running on {root}; wait for it to finish and try again"
@@ -132,7 +190,7 @@ def is_locked(root: Path) -> bool:
         return False
     lock = FileLock(str(root / LOCK))
     try:
-        lock.acquire(timeout=0)
+        lock.acquire(timeout=_PROBE_GRACE / 5)  # another probe holds it for an instant only
     except Timeout:
         return True
     lock.release()
@@ -143,6 +201,8 @@ def current_version(root: Path) -> Path:
     """The live version folder, or IndexMissing / IndexDamaged."""
     pointer = root / CURRENT
     if not pointer.exists():
+        if any(p.is_dir() for p in root.glob("v-*")):
+            raise damaged(root, f"{CURRENT} missing")
         raise IndexMissing(f"there is no index in {root} yet; run `qa index build`")
     try:
         name = pointer.read_text(encoding="utf-8").strip()
@@ -226,21 +286,25 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise damaged(folder.parent, f"{MANIFEST} missing") from exc
     except (OSError, ValueError) as exc:
         raise damaged(folder.parent, f"{MANIFEST} unreadable") from exc
-    if not isinstance(manifest, dict) or "files" not in manifest:
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise damaged(folder.parent, f"{MANIFEST} incomplete")
     return manifest
 
 
 def verify(folder: Path, manifest: dict[str, Any]) -> None:
-    """Every file the manifest lists is present, of its size and checksum; no file was swapped or cut."""
-    for rel, info in manifest["files"].items():
-        path = folder / rel
-        if not path.is_file():
-            raise damaged(folder.parent, f"{rel} missing")
-        if path.stat().st_size != info["size"]:
-            raise damaged(folder.parent, f"{rel} has the wrong size")
-        if file_digest(path) != info["digest"]:
-            raise damaged(folder.parent, f"{rel} does not match its checksum")
+    """Every file the manifest lists is present, of its size and checksum; no file was swapped or cut.
+
+    The exported model the version was built with is checked too (from ``model_files``), with sampled checksums.
+    """
+    problem = check_files(folder, manifest["files"])
+    if problem:
+        raise damaged(folder.parent, problem)
+    model_files = manifest.get("model_files")
+    if model_files is not None:  # versions written before models were checked have none
+        key = str(manifest.get("model_key"))
+        problem = check_files(model_dir(folder.parent, key), model_files)
+        if problem:
+            raise damaged(folder.parent, f"{MODELS}/{key}/{problem}")
 
 
 def model_dir(root: Path, key: str) -> Path:
