@@ -34,7 +34,11 @@ def spectrum_basis(rng, dim: int = DIM):  # type: ignore[no-untyped-def]
 
 
 def vectors(n: int, queries: int = QUERIES, seed: int = SEED):  # type: ignore[no-untyped-def]
-    """(database [n, DIM], queries [queries, DIM]) float32, unit length, from one clustered mixture."""
+    """(database [n, DIM], queries [queries, DIM]) float32, unit length, from one clustered mixture.
+
+    The database depends only on (n, seed) and the queries only on (queries, seed), so a process that needs the
+    queries alone (``vectors(0)``) gets the same ones without drawing the million.
+    """
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -43,17 +47,19 @@ def vectors(n: int, queries: int = QUERIES, seed: int = SEED):  # type: ignore[n
     mean *= 0.35 / np.linalg.norm(mean)
     centers = (rng.standard_normal((CLUSTERS, DIM)).astype(np.float32) * scale) @ rotation.T
     spread = rng.uniform(0.5, 1.0, CLUSTERS).astype(np.float32)  # some topics tight, some broad
-    total = n + queries
-    out = np.empty((total, DIM), dtype=np.float32)
-    step = 100_000
-    for lo in range(0, total, step):
-        hi = min(total, lo + step)
-        label = rng.integers(0, CLUSTERS, hi - lo)
-        noise = (rng.standard_normal((hi - lo, DIM)).astype(np.float32) * scale) @ rotation.T
-        block = mean + centers[label] + spread[label, None] * noise
-        block /= np.linalg.norm(block, axis=1, keepdims=True)
-        out[lo:hi] = block
-    return out[:n], out[n:]
+
+    def draw(m: int, source) -> np.ndarray:  # type: ignore[no-untyped-def]
+        out = np.empty((m, DIM), dtype=np.float32)
+        for lo in range(0, m, 100_000):
+            hi = min(m, lo + 100_000)
+            label = source.integers(0, CLUSTERS, hi - lo)
+            noise = (source.standard_normal((hi - lo, DIM)).astype(np.float32) * scale) @ rotation.T
+            block = mean + centers[label] + spread[label, None] * noise
+            block /= np.linalg.norm(block, axis=1, keepdims=True)
+            out[lo:hi] = block
+        return out
+
+    return draw(n, rng), draw(queries, np.random.default_rng(seed + 1))
 
 
 def _params() -> dict[str, object]:

@@ -6,6 +6,7 @@ machine (2 cores shared with other work) moves both sides together and the ratio
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import statistics
@@ -184,7 +185,7 @@ def median(values: Sequence[float]) -> float:
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100)."""
     ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    k = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
     return ordered[k]
 
 

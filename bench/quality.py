@@ -94,7 +94,7 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
         t = time.perf_counter()
         mrr, top1 = _mrr(work / f"index-{name}", items)
         figures[name] = (mrr, top1, chunks / seconds, seconds, chunks, time.perf_counter() - t)
-    (m32, t32, r32, s32, c32, _), (m8, t8, r8, s8, c8, _) = figures["fp32"], figures["int8"]
+    (m32, t32, r32, s32, _, _), (m8, t8, r8, s8, c8, _) = figures["fp32"], figures["int8"]
     return [
         judged(Row("quality", f"SQuAD MRR@10 delta, int8 - fp32 documents ({len(items)} q)", m8 - m32, "", None,
                    f"fp32 {m32:.4f}", "value >= -0.01", note=f"int8 {m8:.4f}; hit@1 int8 {t8:.3f} / fp32 {t32:.3f}")),
