@@ -21,9 +21,9 @@ SENT_COS, SENT_OVERLAP, SENT_TYPE = 1.0, 1.0, 0.25  # highlight weights
 RERANK_WEIGHT = 2.0  # how much the best sentence moves a passage
 # Confidence: a logistic model over the top passage's cosine and IDF coverage and its best sentence's cosine and
 # term overlap, fitted on SQuAD dev questions asked with and without their own article (see NOTES.md).
-CONF_WEIGHTS = (3.21, 5.58, 10.58, 2.90)
-CONF_BIAS = -10.85
-THRESHOLD = -0.50  # log-odds under this is "no confident answer": about 5 % of answerable questions fall under
+CONF_WEIGHTS = (3.15, 5.72, 10.64, 2.61)
+CONF_BIAS = -10.84
+THRESHOLD = -0.46  # log-odds under this is "no confident answer": about 5 % of answerable questions fall under
 DUPLICATE_COS = 0.92  # sentence cosine above which two sources state the same fact
 DUPLICATE_TERMS = 0.6  # or Jaccard overlap of their content terms (reworded wire copy)
 

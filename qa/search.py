@@ -25,7 +25,7 @@ METHODS = ("fused", "dense", "bm25")
 DENSE_WEIGHT = 0.5
 POOL = 50
 _WORD = re.compile(r"\w\w+", re.UNICODE)
-# Question words and auxiliaries carry no content; bm25s's own English list (Lucene's 33 words) keeps them.
+# Question words and auxiliaries carry no content; questions drop them beside bm25s's longer English list.
 QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how did does do done was were is are am been being has have had "
     "can could would should will shall may might must name named called kind type according".split()
@@ -75,9 +75,12 @@ class Searcher:
         indptr = version.bm25.scores["indptr"]
         self._df = indptr[1:] - indptr[:-1]
         self._vocab = version.bm25.vocab_dict
-        from bm25s.stopwords import STOPWORDS_EN
+        from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_EN_PLUS
 
+        # BM25 keeps the index's own short list (plus question words); term overlap, which judges whether a
+        # passage says what the question asks, ignores the longer list of function words too.
         self._stop = set(STOPWORDS_EN) | QUESTION_WORDS
+        self._function = set(STOPWORDS_EN_PLUS) | QUESTION_WORDS
 
     @classmethod
     def open(cls, root: Path) -> Searcher:
@@ -99,8 +102,9 @@ class Searcher:
         text = f"{question} ({'; '.join(other for _, other in pairs)})" if pairs else question
         return text, pairs
 
-    def terms(self, text: str) -> list[str]:
-        words = [w for w in _WORD.findall(text.lower()) if w not in self._stop]
+    def terms(self, text: str, content_only: bool = False) -> list[str]:
+        stop = self._function if content_only else self._stop
+        words = [w for w in _WORD.findall(text.lower()) if w not in stop]
         return self.stemmer.stemWords(words)
 
     def idf(self, term: str) -> float:
@@ -117,7 +121,7 @@ class Searcher:
             own = tuple(dict.fromkeys(self.terms(question)))
             terms = tuple(dict.fromkeys(own + tuple(self.terms(text))))
             alias_pairs = tuple((frozenset(self.terms(a)), frozenset(self.terms(b))) for a, b in pairs)
-            weights = {t: self.idf(t) for t in own}
+            weights = {t: self.idf(t) for t in dict.fromkeys(self.terms(question, content_only=True))}
             result.append(Query(question, vec, terms, weights, alias_pairs))
         return result
 
