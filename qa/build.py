@@ -241,7 +241,7 @@ def _embed(embedder: Embedder, todo: list[_Entry], progress: Progress) -> int:
         done += n
         progress("embedding", done, total)
 
-    vectors, sentence_vectors = embedder.encode(texts, spans=spans, progress=step)
+    vectors, sentence_vectors = embedder.encode_documents(texts, spans=spans, progress=step)
     i = 0
     for entry in todo:
         n = len(entry.chunks)
@@ -316,15 +316,21 @@ def _write(
     return chunk_id
 
 
+# HNSW settings past store.ANN_THRESHOLD; `python -m bench ann` measures recall@10, latency and memory at 1M vectors.
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 96
+
+
 def write_vectors(path: Path, matrix: Any) -> str:
     """Exact inner-product search, or HNSW past the threshold (recall checked in bench/ann.py)."""
     import faiss  # deferred: native library
 
     n, d = matrix.shape if matrix.size else (0, matrix.shape[1])
     if n >= store.ANN_THRESHOLD:
-        index = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 96
+        index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
         kind = "hnsw"
     else:
         index = faiss.IndexFlatIP(d)
@@ -343,8 +349,11 @@ def bm25_tokenize(texts: Iterable[str]) -> Any:
 
 
 def write_bm25(folder: Path, texts: list[str]) -> None:
+    import logging
+
     import bm25s
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index step at DEBUG
     retriever = bm25s.BM25()
     # An empty corpus still gets a valid (empty) index so readers need no special case.
     retriever.index(bm25_tokenize(texts or [""]), show_progress=False)
