@@ -7,6 +7,11 @@ second. Pooling and normalization follow the model's own sentence-transformers c
 
 Beside whole-text vectors, ``encode`` can pool the token states of sub-spans of each text (the sentences of a chunk)
 in the same forward pass: sentence vectors for highlighting then cost no extra model time.
+
+Documents go through ``encode_documents``, which uses an int8 copy of the model (``model.int8.onnx``, dynamic
+per-channel quantization, written once beside ``model.onnx``): about twice the throughput, at ~0.99 cosine to the
+fp32 vectors and the same retrieval quality on SQuAD (``python -m bench quality``). ``QA_INT8=0`` turns it off.
+Questions keep the fp32 model, so query vectors stay equal to ``SentenceTransformer.encode``.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa.errors import IndexDamaged
 
@@ -26,6 +31,7 @@ if TYPE_CHECKING:  # numpy is cheap, but onnxruntime and tokenizers are only imp
 ProgressFn = Callable[[int], None]
 
 MODEL_FILE = "model.onnx"
+INT8_FILE = "model.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "embedder.json"
 
@@ -53,35 +59,52 @@ def _threads() -> int:
     return max(1, int(os.environ.get("QA_THREADS", "0")) or (os.cpu_count() or 1))
 
 
+def int8_documents() -> bool:
+    """Whether documents are encoded with the int8 model (``QA_INT8``, on unless set to 0/false/no/off)."""
+    return os.environ.get("QA_INT8", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 class Embedder:
     """An exported model folder (``model.onnx``, ``tokenizer.json``, ``embedder.json``) ready to encode."""
 
     def __init__(self, folder: Path, model_file: str = MODEL_FILE) -> None:
-        # Deferred: onnxruntime and tokenizers load native libraries; only paths that encode need them.
-        import onnxruntime as ort
+        # Deferred: tokenizers (and onnxruntime, in _session) load native libraries; only paths that encode need them.
         from tokenizers import Tokenizer
 
+        self.folder = folder
         try:
             self.config = EmbedderConfig.load(folder)
             self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = _threads()
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            self.session = ort.InferenceSession(
-                str(folder / model_file), sess_options=options, providers=["CPUExecutionProvider"]
-            )
         except Exception as exc:  # a missing or corrupt model file is index damage, not a crash
-            raise IndexDamaged(
-                f"the exported model in {folder} cannot be read ({type(exc).__name__}); "
-                "run `qa index build --full` to rebuild it"
-            ) from exc
+            raise self._damaged(exc) from exc
+        self.session = self._session(model_file)
+        self._documents: Any = None  # the int8 session, opened by the first encode_documents
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.config.max_seq_length)
         self._inputs = {i.name for i in self.session.get_inputs()}
         self._counter = Tokenizer.from_str(self.tokenizer.to_str())
         self._counter.no_truncation()
         self._counter.no_padding()
+
+    def _damaged(self, exc: Exception) -> IndexDamaged:
+        return IndexDamaged(
+            f"the exported model in {self.folder} cannot be read ({type(exc).__name__}); "
+            "run `qa index build --full` to rebuild it"
+        )
+
+    def _session(self, model_file: str) -> Any:
+        import onnxruntime as ort
+
+        try:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = _threads()
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            return ort.InferenceSession(
+                str(self.folder / model_file), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:
+            raise self._damaged(exc) from exc
 
     @property
     def dimension(self) -> int:
@@ -116,6 +139,35 @@ class Embedder:
         Returns:
             (text vectors [n, d] float32, per-text arrays of span vectors [len(spans[i]), d]).
         """
+        return self._encode(self.session, texts, batch_size, spans, progress)
+
+    def encode_documents(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        spans: Sequence[Sequence[tuple[int, int]]] | None = None,
+        progress: ProgressFn | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``encode`` for indexing: through the int8 model unless ``QA_INT8=0`` (see the module docstring)."""
+        if self._documents is None:
+            self._documents = self._int8_session() if int8_documents() else self.session
+        return self._encode(self._documents, texts, batch_size, spans, progress)
+
+    def _int8_session(self) -> Any:
+        if not (self.folder / INT8_FILE).is_file():  # exported before int8 existed: quantize once now
+            from qa.models import quantize
+
+            quantize(self.folder)
+        return self._session(INT8_FILE)
+
+    def _encode(
+        self,
+        session: Any,
+        texts: Sequence[str],
+        batch_size: int,
+        spans: Sequence[Sequence[tuple[int, int]]] | None,
+        progress: ProgressFn | None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         import numpy as np
 
         n = len(texts)
@@ -138,7 +190,7 @@ class Embedder:
             feed = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self._inputs:
                 feed["token_type_ids"] = np.zeros_like(ids)
-            states = self.session.run(None, feed)[0]
+            states = session.run(None, feed)[0]
             out[idx] = self._pool(states, mask)
             if spans is not None:
                 for row, i in enumerate(idx):

@@ -14,7 +14,7 @@ import shutil
 import warnings
 from pathlib import Path
 
-from qa.embedder import MODEL_FILE, TOKENIZER_FILE, EmbedderConfig
+from qa.embedder import INT8_FILE, MODEL_FILE, TOKENIZER_FILE, EmbedderConfig
 from qa.errors import ModelNotFound
 from qa.settings import DEFAULT_MODEL
 
@@ -131,6 +131,27 @@ def export_onnx(source: Path, target: Path, name: str) -> None:
             opset_version=OPSET,
             dynamo=False,
         )
+    quantize(tmp)
     config.save(tmp)
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
+
+
+def quantize(folder: Path) -> None:
+    """Write ``model.int8.onnx`` beside ``model.onnx``: dynamic int8 quantization, one scale per output channel.
+
+    Per-channel scales keep document vectors at ~0.99 cosine to fp32 (per-tensor scales drop some to ~0.89).
+    Written under a temporary name and renamed, so a killed run leaves no half-written model.
+    """
+    import logging
+
+    # Deferred: the quantizer imports onnx (about a second); it runs once per exported model.
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = folder / (INT8_FILE + ".tmp")
+    logging.disable(logging.WARNING)  # the quantizer suggests an optional pre-processing step on every call
+    try:
+        quantize_dynamic(folder / MODEL_FILE, tmp, weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        logging.disable(logging.NOTSET)
+    os.replace(tmp, folder / INT8_FILE)
