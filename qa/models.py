@@ -14,6 +14,7 @@ import shutil
 import warnings
 from pathlib import Path
 
+from qa import store
 from qa.embedder import INT8_FILE, MODEL_FILE, TOKENIZER_FILE, EmbedderConfig
 from qa.errors import ModelNotFound
 from qa.settings import DEFAULT_MODEL
@@ -155,3 +156,5 @@ def quantize(folder: Path) -> None:
     finally:
         logging.disable(logging.NOTSET)
     os.replace(tmp, folder / INT8_FILE)
+    if (folder / store.MODEL_CHECKSUMS).is_file():  # added to a checked folder: record it, so damage is repaired
+        store.write_model_checksums(folder)
