@@ -19,7 +19,7 @@ from pathlib import Path
 from qa import store
 from qa.build import Progress, _embed, _Entry, _write, ensure_model
 from qa.chunking import ChunkerSettings, chunk_article
-from qa.embedder import Embedder
+from qa.embedder import Embedder, int8_documents
 from qa.errors import IndexDamaged, IndexMissing
 from qa.records import Article
 from qa.search import Searcher
@@ -42,9 +42,14 @@ def default_cache() -> Path:
 
 
 def corpus_key(articles: Sequence[Article], model_key: str, chunker: ChunkerSettings) -> str:
-    """Identity of an evaluation index: every article's source, title, text hash and blocks, model and chunker."""
+    """Identity of an evaluation index.
+
+    It covers every article's source, title, text hash and blocks, the model, how documents are encoded (int8 or
+    fp32) and the chunker: a change to any of them gets a fresh index instead of stale vectors.
+    """
+    documents = "int8" if int8_documents() else "fp32"
     digest = hashlib.sha256(
-        f"qa-eval/{CORPUS_FORMAT}/store{store.FORMAT_VERSION}\n{model_key}\n{chunker.key()}\n".encode()
+        f"qa-eval/{CORPUS_FORMAT}/store{store.FORMAT_VERSION}\n{model_key}/{documents}\n{chunker.key()}\n".encode()
     )
     for a in articles:
         digest.update(json.dumps([a.source, a.title, a.content_hash, a.blocks]).encode("utf-8"))
