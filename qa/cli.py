@@ -375,10 +375,24 @@ def main() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - a person never sees a traceback
+        if _interrupted(exc):
+            _err("interrupted")
+            sys.exit(130)
         if os.environ.get("QA_DEBUG"):
             raise
         _err(f"error: unexpected {type(exc).__name__}: {exc} (set QA_DEBUG=1 for details)")
         sys.exit(2)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """ctrl+c that surfaced as another error: during a native module's import it becomes an ImportError."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
 
 
 if __name__ == "__main__":
