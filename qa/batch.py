@@ -9,8 +9,9 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -18,6 +19,7 @@ from qa.errors import BadQuestionFile
 from qa.records import Result
 
 FORMATS = ("jsonl", "csv", "markdown")
+_C1 = re.compile(r"[\x7f-\x9f]")
 CSV_FIELDS = (
     "id", "question", "answered", "rank", "score", "source", "title", "passage",
     "start", "end", "highlight", "highlight_start", "highlight_end", "also_in",
@@ -129,7 +131,7 @@ class Writer:
 
     def write(self, result: Result) -> None:
         if self.fmt == "jsonl":
-            self.out.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
+            self.out.write(to_json(result.to_record()) + "\n")
         elif self._csv:
             self._write_csv(result)
         else:
@@ -149,8 +151,20 @@ class Writer:
         self.out.write(buf.getvalue())  # one write per record: an interrupt never leaves half a record
 
 
+def to_json(record: dict[str, object], indent: int | None = None) -> str:
+    """JSON with non-ASCII text kept readable, but DEL and C1 controls escaped too (a terminal may obey them)."""
+    text = json.dumps(record, ensure_ascii=False, indent=indent)
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def markdown(result: Result) -> str:
-    """One question and its answers as a Markdown section (also used by the TUI's export)."""
+    """One question and its answers as a Markdown section (also used by the TUI's export).
+
+    Control characters are shown as visible symbols (qa.render.safe): Markdown is read by people, often with cat.
+    """
+    from qa.render import safe
+
+    result = _safe_result(result, safe)
     lines = [f"## {result.id}. {result.question}", ""]
     if not result.answered:
         lines += ["*No confident answer.*" + (" Closest passages:" if result.answers else ""), ""]
@@ -161,6 +175,15 @@ def markdown(result: Result) -> str:
             lines.append(f"   also in: {', '.join(f'`{s}`' for s in a.also_in)}")
         lines += ["", "   > " + _md(a.passage).replace("\n", "\n   > "), ""]
     return "\n".join(lines) + "\n"
+
+
+def _safe_result(result: Result, safe: Callable[[str], str]) -> Result:
+    answers = tuple(
+        replace(a, title=safe(a.title), source=safe(a.source), passage=safe(a.passage), highlight=safe(a.highlight),
+                also_in=tuple(safe(s) for s in a.also_in))
+        for a in result.answers
+    )  # fmt: skip
+    return replace(result, id=safe(result.id), question=safe(result.question), answers=answers)
 
 
 def _md(text: str) -> str:

@@ -205,7 +205,9 @@ def _print_result(result: Any, fmt: str) -> None:
     from qa.render import plain, rich_result
 
     if fmt == "json":
-        click.echo(json.dumps(result.to_record(), ensure_ascii=False, indent=2))
+        from qa.batch import to_json
+
+        click.echo(to_json(result.to_record(), indent=2))
     elif sys.stdout.isatty():
         from rich.console import Console
 
@@ -229,7 +231,8 @@ def show(source: str, seeds: Path | None, index: Path | None, model: str | None)
         version.close()
     if row is None:
         raise QAError(f"{source} is not in the index; `qa index status` lists what is")
-    click.echo(safe(row[0]) if sys.stdout.isatty() else row[0], nl=False)
+    # color=True: click would strip escape sequences from a pipe, and a pipe must get the exact indexed text.
+    click.echo(safe(row[0]) if sys.stdout.isatty() else row[0], nl=False, color=True)
 
 
 class _EvalGroup(click.Group):
@@ -357,16 +360,17 @@ def eval_beir(
 
 def main() -> None:
     """Entry point: turns every error into one line on stderr and an exit code."""
+    from qa.render import one_line
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         _err("interrupted")
         sys.exit(130)
     except click.ClickException as exc:
-        _err(f"error: {exc.format_message()}")
+        _err(f"error: {one_line(exc.format_message())}")
         sys.exit(exc.exit_code)
     except QAError as exc:
-        _err(f"error: {exc}")
+        _err(f"error: {one_line(str(exc))}")  # messages may quote file names and arguments
         sys.exit(1)
     except KeyboardInterrupt:
         _err("interrupted")
@@ -380,7 +384,7 @@ def main() -> None:
             sys.exit(130)
         if os.environ.get("QA_DEBUG"):
             raise
-        _err(f"error: unexpected {type(exc).__name__}: {exc} (set QA_DEBUG=1 for details)")
+        _err(f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} (set QA_DEBUG=1 for details)")
         sys.exit(2)
 
 
