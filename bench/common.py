@@ -106,7 +106,7 @@ def qa_env(seeds: Path, index: Path, **extra: str) -> dict[str, str]:
 def bbc_index() -> Path:
     """The BBC index built by the real `qa index build` (reused when current)."""
     seeds = bbc_seeds()
-    run([QA, "index", "build"], env=qa_env(seeds, BBC_INDEX))
+    run([QA, "index", "build", "--wait", "900"], env=qa_env(seeds, BBC_INDEX))
     return BBC_INDEX
 
 

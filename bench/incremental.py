@@ -8,7 +8,6 @@ one-article change), and the functions that dominate it are printed.
 from __future__ import annotations
 
 import cProfile
-import io
 import pstats
 import re
 
@@ -29,22 +28,15 @@ def _profile_build() -> tuple[float, list[str]]:
     profiler.enable()
     report = build(settings)
     profiler.disable()
-    buf = io.StringIO()
-    stats = pstats.Stats(profiler, stream=buf)
-    top = []
-    for key in ("cumulative", "tottime"):
-        buf.seek(0)
-        buf.truncate()
-        stats.sort_stats(key).print_stats(12)
-        for line in buf.getvalue().splitlines():
-            found = re.match(r"\s*\S+\s+(\S+)\s+\S+\s+(\S+)\s+\S+\s+(.+)$", line)
-            if not found or found.group(3) == "filename:lineno(function)":
-                continue
-            own, cumulative, where = float(found.group(1)), float(found.group(2)), found.group(3)
-            where = re.sub(r"^.*/(site-packages|main)/", "", where)
-            if key == "cumulative" and not where.startswith("qa/"):
-                continue
-            top.append(f"{key[:3]} {own if key == 'tottime' else cumulative:.2f}s {where}")
+    stats = pstats.Stats(profiler).stats  # (file, line, function) -> (calls, ncalls, own, cumulative, callers)
+
+    def where(key: tuple[str, int, str]) -> str:
+        path = re.sub(r"^.*/(site-packages|main)/", "", key[0])
+        return f"{path}:{key[1]}({key[2]})" if key[1] else key[2]
+
+    mine = sorted((k for k in stats if "/qa/" in k[0]), key=lambda k: -stats[k][3])[:8]
+    own = sorted(stats, key=lambda k: -stats[k][2])[:8]
+    top = [f"cum {stats[k][3]:.2f}s {where(k)}" for k in mine] + [f"own {stats[k][2]:.2f}s {where(k)}" for k in own]
     return report.seconds, top
 
 
@@ -70,7 +62,7 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
     seconds, top = _profile_build()
     for line in top:
         say(f"incremental profile: {line}")
-    hot = "; ".join(t for t in top if t.startswith("tot"))[:160]
+    hot = "; ".join(t.removeprefix("own ") for t in top if t.startswith("own"))[:200]
     return [
         judged(Row("incremental", "qa index build after touching 1 article", wall, "s", full,
                    "qa index build --full", "ratio <= 0.05", note="whole command, fresh process")),
