@@ -28,16 +28,18 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
         for q in questions[:WARMUP]:
             answerer.ask(q)
         say(f"latency: {PER_QUESTION} questions one at a time")
-        times = []
+        times, cpu = [], []
         for q in questions[:PER_QUESTION]:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             answerer.ask(q)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         say(f"latency: ask_many over {BATCH} questions in batches of 64 (as the CLI does)")
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for i in range(0, BATCH, 64):
             answerer.ask_many(questions[i : i + 64])
         many = BATCH / (time.perf_counter() - t)
+        many_cpu = (time.process_time() - c) / BATCH * 1000
     finally:
         answerer.searcher.close()
     work = index.parent
@@ -56,5 +58,8 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
                    "in-process ask_many q/s", "value >= 200",
                    note=f"{wall:.2f} s wall incl. start-up; {answered} answers written")),
         Row("latency", "in-process ask_many (batches of 64)", many, "q/s", 1000 / p50, "1 / warm p50"),
+        Row("latency", "CPU time per question, Answerer.ask p50", median(cpu) * 1000, "ms", p50, "wall p50",
+            note="process CPU (all threads): a load-independent view on a shared machine"),
+        Row("latency", "CPU time per question, ask_many", many_cpu, "ms", 1000 / many, "wall ms per question"),
     ]  # fmt: skip
 
