@@ -74,20 +74,30 @@ class Report:
         return record
 
 
-def tuning() -> dict[str, Any]:
-    """The tuning constants in force, and a digest of each pipeline module's source, for telling runs apart."""
+def _digests() -> dict[str, str | None]:
+    """A digest of each pipeline module's source as imported (the files may change on disk during a long run)."""
     import hashlib
+    import importlib
+
+    found: dict[str, str | None] = {}
+    for module_name in CODE:
+        path = Path(importlib.import_module(module_name).__file__ or "")
+        found[module_name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else None
+    return found
+
+
+CODE_DIGESTS = _digests()  # this module imports every module in CODE, so their sources were just read
+
+
+def tuning() -> dict[str, Any]:
+    """The tuning constants in force and the pipeline's code digests, for telling runs apart."""
     import importlib
 
     found: dict[str, Any] = {}
     for module_name, names in TUNING.items():
         module = importlib.import_module(module_name)
         found.update({f"{module_name}.{n}": getattr(module, n) for n in names if hasattr(module, n)})
-    code = {}
-    for module_name in CODE:
-        path = Path(importlib.import_module(module_name).__file__ or "")
-        code[module_name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else None
-    return {**found, "code": code}
+    return {**found, "code": CODE_DIGESTS}
 
 
 def check_methods(methods: Sequence[str]) -> list[str]:
