@@ -84,6 +84,10 @@ def build(
     chunker: ChunkerSettings | None = None,
 ) -> BuildReport:
     """Bring the index in ``settings.index`` up to date with ``settings.seeds``."""
+    # numpy first: if ctrl+c lands while onnxruntime's native init imports numpy, onnxruntime prints a traceback and
+    # raises a bare ImportError; interrupted in a plain import it is a clean KeyboardInterrupt ("interrupted").
+    import numpy  # noqa: F401
+
     from qa.ingest import discover
 
     started = time.perf_counter()

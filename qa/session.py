@@ -33,6 +33,11 @@ def ensure_index(
             return build(settings, progress=progress or (lambda *_: None))
         except BuildLocked:
             pass  # another build took the lock after the check above: share its result like any other
+        except QAError as exc:  # e.g. the articles folder is gone: what was indexed still answers
+            if not _opens(settings.index):
+                raise
+            say(f"could not update the index ({exc}); answering from the current index")
+            return None
     if _opens(settings.index):
         say("another build is running; answering from the current index meanwhile")
         return None

@@ -326,3 +326,14 @@ def test_good_articles_only_folder_has_no_warnings(qa_paths: Paths, qa) -> None:
     run = qa("index", "build")
     assert run.code == 0 and run.err == ""
     assert f"{len(ARTICLES)} added" in run.out
+
+
+def test_ask_keeps_answering_when_the_articles_folder_is_gone(ready_index: Paths, qa, ask_ok) -> None:
+    ready_index.seeds.rename(ready_index.root / "moved-away")
+    run = ask_ok(*FACTS[2])
+    notices = [line for line in run.err.splitlines() if line.strip()]
+    assert notices[-1].startswith("could not update the index (Folder ") and notices[-1].endswith(
+        "answering from the current index"
+    )
+    status = qa("index", "status")
+    assert status.code == 1 and "does not exist" in status.err
