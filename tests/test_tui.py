@@ -22,6 +22,7 @@ from qa.settings import Settings
 from qa.tui.answer_card import AnswerCard
 from qa.tui.app import QAApp
 from qa.tui.build_bar import BuildBar
+from qa.tui.chat_screen import ChatScreen
 from qa.tui.help_screen import HelpScreen
 from qa.tui.question_input import QuestionInput
 from qa.tui.source_screen import SourceScreen
@@ -38,10 +39,10 @@ LIGHTHOUSE = "who relit the Gullpoint lighthouse?"
 async def ask(pilot, question: str) -> AnswerCard:  # type: ignore[no-untyped-def]
     """Type a question, press Enter and wait for its card to hold a result."""
     app = pilot.app
-    before = len(app.conversation.cards())
+    before = len(app.chat.conversation.cards())
     await pilot.press(*question, "enter")
-    await wait_for(pilot, lambda: len(app.conversation.cards()) > before, what="the card")
-    card = app.conversation.cards()[-1]
+    await wait_for(pilot, lambda: len(app.chat.conversation.cards()) > before, what="the card")
+    card = app.chat.conversation.cards()[-1]
     await wait_for(pilot, lambda: card.result is not None, what=f"an answer to {question!r}")
     await pilot.pause()
     return card
@@ -72,12 +73,12 @@ class TestStartup:
             await pilot.press(*CHAIR, "enter")
             await pilot.pause()
             assert gate.reached.wait(30)
-            card = app.conversation.cards()[0]
-            assert not app.engine.ready
+            card = app.chat.conversation.cards()[0]
+            assert not app.chat.engine.ready
             assert card.result is None and "waiting for the model" in card_text(card)
             assert app.query_one(StatusBar).state == "loading model…"
             await pilot.press(*"still typing")  # the input keeps taking keys meanwhile
-            assert app.question.value == "still typing"
+            assert app.chat.question.value == "still typing"
             gate.open()
             await wait_for(pilot, lambda: card.result is not None, what="the waiting question's answer")
             assert card.result.answered and "Odalys Brennan" in card.answer.highlight
@@ -105,12 +106,13 @@ class TestStartup:
             await wait_for(pilot, lambda: "embedding" in str(bar.query_one("#stage", Static).content))
             assert bar.display and bar.query_one(ProgressBar).total is not None
             assert "building the index (no index yet)" in app.query_one(StatusBar).state
-            card_before = (await pilot.press(*CHAIR, "enter"), app.conversation.cards()[0])[1]
+            await pilot.press(*CHAIR, "enter")  # asked during the build: answered when it is done
+            card = app.chat.conversation.cards()[0]
             gate.open()
-            await wait_for(pilot, lambda: card_before.result is not None, what="an answer after the first build")
+            await wait_for(pilot, lambda: card.result is not None, what="an answer after the first build")
+            await wait_for(pilot, lambda: any(t == "Index built" for t, _, _ in notes(app)), what="the notification")
             assert not bar.display
-            assert any(t == "Index tui_index" for t, _, _ in notes(app))
-            assert "Odalys Brennan" in card_before.answer.highlight
+            assert "Odalys Brennan" in card.answer.highlight
 
 
 class TestAsking:
@@ -214,7 +216,7 @@ class TestRebuild:
         monkeypatch.setattr(qa.build, "build", gated_build)
         app = QAApp(tui_index_copy)
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.engine.ready, what="the model")
+            await wait_for(pilot, lambda: app.chat.engine.ready, what="the model")
             name, text = NEW_ARTICLE
             (tui_index_copy.seeds / name).write_text(text, encoding="utf-8")
             await pilot.press("ctrl+r")
@@ -227,8 +229,8 @@ class TestRebuild:
             await pilot.press("ctrl+r")
             assert ("Rebuild", "A rebuild is already running.", "warning") in notes(app)
             gate.open()
-            await wait_for(pilot, lambda: not app.engine.building, what="the rebuild")
-            assert not app.query_one(BuildBar).display
+            await wait_for(pilot, lambda: not app.query_one(BuildBar).display, what="the rebuild")
+            assert not app.chat.engine.building
             assert app.query_one(StatusBar).info.startswith("6 articles")
             new = await ask(pilot, LIGHTHOUSE)
             assert new.answer.source == name and "Anneliese Vork" in new.answer.highlight
@@ -238,10 +240,10 @@ class TestRebuild:
     ) -> None:
         app = QAApp(tui_index_copy)
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.engine.ready, what="the model")
+            await wait_for(pilot, lambda: app.chat.engine.ready, what="the model")
             with store.build_lock(tui_index_copy.index):  # another build holds the index
                 await pilot.press("ctrl+r")
-                await wait_for(pilot, lambda: not app.engine.building, what="the rebuild to fail")
+                await wait_for(pilot, lambda: not app.chat.engine.building, what="the rebuild to fail")
             titles = {t: (m, s) for t, m, s in notes(app)}
             assert "Rebuild failed" in titles
             message, severity = titles["Rebuild failed"]
@@ -259,13 +261,13 @@ class TestHabits:
             await ask(pilot, FOUNDER)
             await pilot.press(*"draft")
             await pilot.press("up")
-            assert app.question.value == FOUNDER
+            assert app.chat.question.value == FOUNDER
             await pilot.press("up", "up")
-            assert app.question.value == CHAIR
+            assert app.chat.question.value == CHAIR
             await pilot.press("down")
-            assert app.question.value == FOUNDER
+            assert app.chat.question.value == FOUNDER
             await pilot.press("down")
-            assert app.question.value == "draft"
+            assert app.chat.question.value == "draft"
 
     async def test_copy_answer_and_passage_with_citation(self, tui_index: Settings) -> None:
         app = QAApp(tui_index)
@@ -301,7 +303,7 @@ class TestHabits:
             await ask(pilot, CHAIR)
             await pilot.press("ctrl+l")
             await pilot.pause()
-            assert app.conversation.cards() == []
+            assert app.chat.conversation.cards() == []
             await pilot.press("ctrl+s")
             assert "Nothing to export" in {t for t, _, _ in notes(app)}
             assert not list(tmp_path.glob("qa-conversation-*.md"))
@@ -310,11 +312,11 @@ class TestHabits:
         app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("question_mark")  # typed into the question box, not taken as "help"
-            assert app.question.value == "?" and not isinstance(app.screen, HelpScreen)
+            assert app.chat.question.value == "?" and not isinstance(app.screen, HelpScreen)
             await pilot.press("f1")
             assert isinstance(app.screen, HelpScreen)
             listed = {(keys, action) for _, keys, action in app.screen.rows()}
-            for binding in [*QAApp.BINDINGS, *AnswerCard.BINDINGS, *SourceScreen.BINDINGS, *QuestionInput.BINDINGS]:
+            for binding in [*QAApp.BINDINGS, *ChatScreen.BINDINGS, *AnswerCard.BINDINGS, *SourceScreen.BINDINGS, *QuestionInput.BINDINGS]:
                 keys = " / ".join(app.get_key_display(Binding(k, "")) for k in binding.key.split(","))
                 assert (keys, binding.tooltip or binding.description) in listed
             await pilot.press("escape")
@@ -333,14 +335,14 @@ class TestErrors:
         missing = tmp_path / "[bold]no-such-folder"
         app = QAApp(Settings(seeds=missing, index=tmp_path / "index"))
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.engine.error is not None and notes(app), what="the load to fail")
+            await wait_for(pilot, lambda: app.chat.engine.error is not None and notes(app), what="the load to fail")
             (title, message, severity), = notes(app)
             assert title == "Could not open the index" and severity == "error"
             assert f"Folder {missing} does not exist" in message  # literal: "[bold]" is not taken as markup
             assert app.query_one(StatusBar).state.startswith("no index")
             await pilot.press(*CHAIR, "enter")
             await pilot.pause()
-            assert "press ctrl+r to build one" in card_text(app.conversation.cards()[0])
+            assert "press ctrl+r to build one" in card_text(app.chat.conversation.cards()[0])
 
     async def test_an_unexpected_failure_while_answering_is_a_notification(
         self, tui_index: Settings, monkeypatch: pytest.MonkeyPatch
@@ -351,11 +353,11 @@ class TestErrors:
         monkeypatch.setattr(Answerer, "ask", broken)
         app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.engine.ready, what="the model")
+            await wait_for(pilot, lambda: app.chat.engine.ready, what="the model")
             await pilot.press(*CHAIR, "enter")
             await wait_for(pilot, lambda: notes(app), what="a notification")
             assert notes(app) == [("Could not answer", "unexpected RuntimeError: disk on fire", "error")]
-            card = app.conversation.cards()[0]
+            card = app.chat.conversation.cards()[0]
             assert card.has_class("-failed") and "disk on fire" in card_text(card)
             assert app.is_running
 
@@ -381,5 +383,5 @@ class TestMarkupInjection:
         app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             await ask(pilot, "[red]who[/red] founded the Pell Street bakery?")
-            line = app.conversation.query_one("#question-1", Static)
+            line = app.chat.conversation.query_one("#question-1", Static)
             assert "[red]who[/red]" in line.content.plain

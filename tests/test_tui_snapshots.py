@@ -27,9 +27,9 @@ SMALL, LARGE = (80, 24), (120, 40)
 
 def steady(app: QAApp) -> None:
     """Remove what changes from run to run: the build time, the blinking cursor, notifications."""
-    app.question.cursor_blink = False
-    if app.status_bar.index is not None:
-        app.status_bar.set_info(replace(app.status_bar.index, built_at=BUILT_AT))
+    app.chat.question.cursor_blink = False
+    if app.chat.status_bar.index is not None:
+        app.chat.status_bar.set_info(replace(app.chat.status_bar.index, built_at=BUILT_AT))
     app.clear_notifications()
 
 
@@ -39,9 +39,9 @@ def asking(question: str, *keys: str, theme: str | None = None) -> Callable[[Pil
         assert isinstance(app, QAApp)
         if theme:
             app.theme = theme
-        await wait_for(pilot, lambda: app.engine.ready, what="the model")
+        await wait_for(pilot, lambda: app.chat.engine.ready, what="the model")
         await pilot.press(*question, "enter")
-        await wait_for(pilot, lambda: bool(app.conversation.results()), what="the answer")
+        await wait_for(pilot, lambda: bool(app.chat.conversation.results()), what="the answer")
         await pilot.pause(0.1)
         for key in keys:
             await pilot.press(key)

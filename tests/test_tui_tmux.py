@@ -148,8 +148,9 @@ def test_qa_answers_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
 
     tmux("send-keys", "-t", "qa", "C-q")
     deadline = time.monotonic() + 20
-    while tmux.pane("pane_dead") != "1":
+    while tmux.pane("pane_dead") != "1" or not tmux.pane("pane_dead_status") + tmux.pane("pane_dead_signal"):
         assert time.monotonic() < deadline, "ctrl+q did not quit"
         time.sleep(0.05)
-    assert tmux.pane("pane_dead_status") == "0"
-    assert "Traceback" not in tmux.capture()
+    left = tmux.capture()
+    assert tmux.pane("pane_dead_status") == "0", f"signal {tmux.pane('pane_dead_signal')!r}; the pane shows:\n{left}"
+    assert "Traceback" not in left and "error" not in left, left

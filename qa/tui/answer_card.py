@@ -38,9 +38,9 @@ class AnswerCard(Widget, can_focus=True):
         Binding("left,h", "step(-1)", "Previous answer", show=False),
         Binding("up,k", "move(-1)", "Previous card", show=False),
         Binding("down,j", "move(1)", "Next card", show=False),
-        Binding("c", "app.copy_answer", "Copy answer", show=False),
-        Binding("p", "app.copy_passage", "Copy passage", show=False),
-        Binding("escape", "app.focus_input", "Back to the question box", show=False),
+        Binding("c", "screen.copy_answer", "Copy answer", show=False),
+        Binding("p", "screen.copy_passage", "Copy passage", show=False),
+        Binding("escape", "screen.focus_input", "Back to the question box", show=False),
     ]
 
     result: reactive[Result | None] = reactive(None, layout=True)

@@ -1,27 +1,21 @@
-"""The chat-style terminal app: wires the widgets to the Engine; every slow step lives in the Engine's workers."""
+"""The chat-style terminal app (`qa` / `qa chat`).
+
+The app itself only holds what is global: the settings, quit and help, the clipboard, and the last-resort error
+handling. The main screen (chat_screen.py) wires the widgets to the Engine (engine.py), whose workers do every slow
+step; heavy imports (onnxruntime, faiss, bm25s) happen inside those workers, so the first paint is instant.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-from textual import on
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.widgets import Footer
 
 from qa.errors import QAError
-from qa.render import safe
 from qa.settings import Settings
-from qa.tui.answer_card import AnswerCard, citation
-from qa.tui.build_bar import BuildBar
-from qa.tui.conversation import Conversation
-from qa.tui.engine import Engine, describe
-from qa.tui.question_input import QuestionInput
-from qa.tui.status_bar import StatusBar
-
-
-CHAT_ACTIONS = {"open_source", "next_answer", "copy_answer", "copy_passage", "export", "clear", "rebuild"}
+from qa.tui.chat_screen import ChatScreen
+from qa.tui.engine import describe
 
 
 class QAApp(App[None]):
@@ -32,164 +26,29 @@ class QAApp(App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit"),
         Binding("f1,question_mark", "help", "Help", tooltip="This list of keys"),
-        Binding("ctrl+o", "open_source", "Source", tooltip="Open the selected answer's article at the passage"),
-        Binding("ctrl+n", "next_answer", "Next", tooltip="Show the selected card's next answer (top-k)"),
-        Binding("ctrl+y", "copy_answer", "Copy", tooltip="Copy the selected answer sentence"),
-        Binding("ctrl+t", "copy_passage", "Cite", show=False, tooltip="Copy the passage with its citation"),
-        Binding("ctrl+s", "export", "Export", tooltip="Export the conversation to Markdown in this folder"),
-        Binding("ctrl+l", "clear", "Clear", show=False, tooltip="Clear the conversation"),
-        Binding("ctrl+r", "rebuild", "Rebuild", tooltip="Rebuild the index from the articles folder"),
     ]
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.settings = settings
-        self.engine = Engine(settings)
-        # Kept as attributes, not queried: app.query_one searches the top screen, which may be the article view.
-        self.conversation = Conversation(id="conversation")
-        self.build_bar = BuildBar(id="build")
-        self.question = QuestionInput(id="question")
-        self.status_bar = StatusBar(id="status")
-        self.last_copied: str | None = None  # what copy_* put on the clipboard (tests read it)
+        self.chat = ChatScreen(settings)
+        self.last_copied: str | None = None  # what copy_text last put on the clipboard (tests read it)
         self.crash: BaseException | None = None
-        self._asked = 0
 
-    def compose(self) -> ComposeResult:
-        yield self.conversation
-        yield self.build_bar
-        yield self.question
-        yield self.status_bar
-        yield Footer(show_command_palette=False)
-        yield self.engine
-
-    def on_mount(self) -> None:
-        self.question.focus()
-        self.engine.start()
-
-    # -- asking -----------------------------------------------------------------------------------------------
-    @on(QuestionInput.Asked)
-    def ask(self, event: QuestionInput.Asked) -> None:
-        self._asked += 1
-        card = self.conversation.add(self._asked, event.question)
-        if self.engine.ready:
-            card.waiting = "searching…"
-        elif self.engine.error:
-            card.waiting = "waiting for an index: press ctrl+r to build one"
-        self.engine.ask(self._asked, event.question)
-
-    @on(Engine.Answered)
-    def answered(self, event: Engine.Answered) -> None:
-        card = self.conversation.card(event.key)
-        if card is not None:  # None when the conversation was cleared meanwhile
-            card.show(event.result)
-            self.conversation.reveal(card)
-
-    # -- the engine's state -----------------------------------------------------------------------------------
-    @on(Engine.Status)
-    def engine_status(self, event: Engine.Status) -> None:
-        self.status_bar.set_state(event.text)
-
-    @on(Engine.Progress)
-    def engine_progress(self, event: Engine.Progress) -> None:
-        self.build_bar.report(event.stage, event.done, event.total)
-
-    @on(Engine.Ready)
-    def engine_ready(self, event: Engine.Ready) -> None:
-        self.build_bar.finish()
-        self.status_bar.set_state("ready", "ready")
-        self.status_bar.set_info(event.info)
-        self.conversation.searching()
-        if event.report is not None:
-            r = event.report
-            self.notify(f"{r.articles} articles, {r.chunks} chunks in {r.seconds:.1f} s", title="Index built", markup=False)
-
-    @on(Engine.Failed)
-    def engine_failed(self, event: Engine.Failed) -> None:
-        self.notify(event.text, title=event.title, severity="error", timeout=10, markup=False)
-        if event.during in ("load", "build"):
-            self.build_bar.finish()
-        if event.during == "load":
-            self.status_bar.set_state("no index: fix the problem above, then ctrl+r to build", "error")
-        elif event.during == "build":
-            self.status_bar.set_state("ready (rebuild failed)" if self.engine.ready else "no index", "error")
-        elif event.during == "ask" and (card := self.conversation.card(event.key or 0)):
-            card.fail(f"Could not answer: {event.text}")
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Conversation keys belong to the main screen; over the article view or help they are hidden and off."""
-        if action in CHAT_ACTIONS and self.screen is not self.screen_stack[0]:
-            return False
-        return True
-
-    # -- the selected card ------------------------------------------------------------------------------------
-    def _selected(self) -> AnswerCard | None:
-        card = self.conversation.selected()
-        if card is None:
-            self.notify("Ask a question first.", title="No answer yet", severity="warning", markup=False)
-        return card
-
-    def action_next_answer(self) -> None:
-        if card := self._selected():
-            card.action_step(1)
-
-    def action_open_source(self) -> None:
-        if (card := self._selected()) and card.answer:
-            self.engine.open_article(card.answer)
-
-    @on(AnswerCard.OpenSource)
-    def open_source(self, event: AnswerCard.OpenSource) -> None:
-        self.engine.open_article(event.answer)
-
-    @on(Engine.ArticleLoaded)
-    def article_loaded(self, event: Engine.ArticleLoaded) -> None:
-        from qa.tui.source_screen import SourceScreen
-
-        self.push_screen(SourceScreen(event.answer, event.text))
-
-    def action_copy_answer(self) -> None:
-        if (card := self._selected()) and card.answer:
-            self.copy_text(safe(card.answer.highlight), "Copied the answer")
-
-    def action_copy_passage(self) -> None:
-        if (card := self._selected()) and card.answer:
-            self.copy_text(citation(card.answer), "Copied the passage")
+    def get_default_screen(self) -> ChatScreen:
+        return self.chat
 
     def copy_text(self, text: str, title: str) -> None:
-        """Copy to the system clipboard (OSC 52) and remember it in ``last_copied``."""
+        """Copy to the system clipboard (OSC 52, works over ssh and tmux) and remember it in ``last_copied``."""
         self.copy_to_clipboard(text)
         self.last_copied = text
         self.notify(text if len(text) < 80 else text[:79] + "…", title=title, markup=False)
 
-    # -- conversation-wide ------------------------------------------------------------------------------------
-    def action_export(self) -> None:
-        from qa.tui.export import export_conversation
-
-        results = self.conversation.results()
-        if not results:
-            self.notify("There are no answers to export yet.", title="Nothing to export", severity="warning")
-            return
-        try:
-            path = export_conversation(results, Path.cwd())
-        except OSError as exc:
-            self.notify(describe(exc), title="Could not export", severity="error", markup=False)
-            return
-        self.notify(str(path), title=f"Exported {len(results)} answer{'s' * (len(results) != 1)}", markup=False)
-
-    async def action_clear(self) -> None:
-        await self.conversation.clear()
-        self.question.focus()
-
-    def action_rebuild(self) -> None:
-        if not self.engine.rebuild():
-            self.notify("A rebuild is already running.", title="Rebuild", severity="warning")
-
-    def action_focus_input(self) -> None:
-        self.question.focus()
-
     def action_help(self) -> None:
         from qa.tui.help_screen import HelpScreen
 
-        self.push_screen(HelpScreen(self.BINDINGS))
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.BINDINGS))
 
     def _handle_exception(self, error: Exception) -> None:
         # Textual would print a traceback on exit; a person gets one line instead (run() raises it as a QAError).

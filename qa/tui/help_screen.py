@@ -14,8 +14,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 EXTRA = {
-    "Anywhere": [("tab / shift+tab", "Move between the question box and the answer cards"), ("ctrl+p", "Command palette (themes…)")],
-    "Article view": [("up / down / page up / page down", "Scroll the article")],
+    "Anywhere": [("ctrl+p", "Command palette (themes, …)")],
+    "Conversation": [("tab / shift+tab", "Move between the question box and the answer cards")],
+    "Article view": [("↑ ↓ pgup pgdn", "Scroll the article")],
 }
 
 
@@ -26,12 +27,14 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, app_bindings: Iterable[Binding]) -> None:
         from qa.tui.answer_card import AnswerCard
+        from qa.tui.chat_screen import ChatScreen
         from qa.tui.question_input import QuestionInput
         from qa.tui.source_screen import SourceScreen
 
         super().__init__()
         self.sections: dict[str, Iterable[Binding]] = {
             "Anywhere": app_bindings,
+            "Conversation": ChatScreen.BINDINGS,
             "Question box": [Binding("enter", "", "Ask the question"), *QuestionInput.BINDINGS],
             "Answer card": AnswerCard.BINDINGS,
             "Article view": SourceScreen.BINDINGS,

@@ -52,7 +52,7 @@ class SourceScreen(Screen[None]):
             yield Static(id="before")
             yield Static(id="passage")
             yield Static(id="after")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def action_copy(self) -> None:
         copy = getattr(self.app, "copy_text", None)  # QAApp's: it also remembers the text
