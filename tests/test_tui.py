@@ -3,6 +3,7 @@ written for these tests (tests/tui_fixtures.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -308,6 +309,19 @@ class TestHabits:
             assert "Nothing to export" in {t for t, _, _ in notes(app)}
             assert not list(tmp_path.glob("qa-conversation-*.md"))
 
+    async def test_page_keys_scroll_the_conversation_while_typing(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ask(pilot, CHAIR)
+            await ask(pilot, FOUNDER)
+            conversation = app.chat.conversation
+            bottom = conversation.scroll_y
+            await pilot.press("pageup")
+            up = conversation.scroll_y
+            assert up < bottom and isinstance(app.focused, QuestionInput)
+            await pilot.press("pagedown")
+            assert conversation.scroll_y > up
+
     async def test_help_lists_every_key(self, tui_index: Settings) -> None:
         app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -360,6 +374,22 @@ class TestErrors:
             card = app.chat.conversation.cards()[0]
             assert card.has_class("-failed") and "disk on fire" in card_text(card)
             assert app.is_running
+
+
+    async def test_an_unexpected_crash_exits_quietly_with_one_line(
+        self, tui_index: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Outside tests (not headless) a bug ends the app with app.crash set, which run() turns into one line."""
+        monkeypatch.setattr(QAApp, "is_headless", property(lambda self: False))
+        app = QAApp(tui_index)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.chat.engine.ready, what="the model")
+            app.call_later(lambda: 1 / 0)
+            for _ in range(500):  # not pilot.pause: the app is going down
+                if app.crash is not None:
+                    break
+                await asyncio.sleep(0.01)
+        assert isinstance(app.crash, ZeroDivisionError) and app.return_code == 2
 
 
 class TestMarkupInjection:

@@ -34,6 +34,8 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+s", "export", "Export", tooltip="Export the conversation to Markdown in this folder"),
         Binding("ctrl+l", "clear", "Clear", show=False, tooltip="Clear the conversation"),
         Binding("ctrl+r", "rebuild", "Rebuild", tooltip="Rebuild the index from the articles folder"),
+        Binding("pageup", "page(-1)", "Page up", show=False, tooltip="Scroll the conversation up a page"),
+        Binding("pagedown", "page(1)", "Page down", show=False, tooltip="Scroll the conversation down a page"),
     ]
 
     def __init__(self, settings: Settings) -> None:
@@ -159,6 +161,12 @@ class ChatScreen(Screen[None]):
     def action_rebuild(self) -> None:
         if not self.engine.rebuild():
             self.notify("A rebuild is already running.", title="Rebuild", severity="warning")
+
+    def action_page(self, direction: int) -> None:
+        if direction < 0:
+            self.conversation.scroll_page_up(animate=False)
+        else:
+            self.conversation.scroll_page_down(animate=False)
 
     def action_focus_input(self) -> None:
         self.question.focus()
