@@ -93,6 +93,7 @@ def test_builds_killed_at_random_moments(ready_index: Paths, qa) -> None:
         run = qa("index", "build")
         assert run.code == 0, (n, run.err)
         assert "up to date" in qa("index", "status").out
+    print("signal, delay (s), exit code:", outcomes)  # shown with -s or on failure
     answers_from_the_live_index(ready_index.index)
     leftovers = [p.name for p in ready_index.index.iterdir() if p.name.startswith((".tmp", ".CURRENT"))]
     assert leftovers == []

@@ -108,10 +108,13 @@ def _check_refused(qa) -> str:
 
 
 def _check_answers(qa) -> None:
-    for question, expected, source in FACTS:
-        run = qa("ask", question, "--format", "json")
-        assert run.code == 0, run.err
-        best = json.loads(run.out)["answers"][0]
+    """Every article answers again (one `qa ask --file`, so the model loads once)."""
+    run = qa("ask", "--file", "-", stdin="\n".join(question for question, _, _ in FACTS) + "\n")
+    assert run.code == 0, run.err
+    records = [json.loads(line) for line in run.out.splitlines()]
+    assert len(records) == len(FACTS)
+    for record, (_, expected, source) in zip(records, FACTS, strict=True):
+        best = record["answers"][0]
         assert best["source"] == source and expected in best["passage"]
 
 
