@@ -22,9 +22,9 @@ __all__ = ["MAX_BYTES", "MAX_TEXT_CHARS", "SUFFIXES", "discover", "read_article"
 
 SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
-# News articles are kilobytes. Past these sizes a file is a dump, not an article: 1 M characters is ~600 chunks, 30-70 s
-# of embedding on two cores (a 50 MB dump would take most of an hour), so bigger files are skipped with a message
-# instead of stalling the build. Bytes are capped higher than text for HTML pages full of inline scripts and styles.
+# News articles are kilobytes. Past these sizes a file is a dump, not an article: embedding 1 M characters took about a
+# minute on two shared cores (0.6-3.6 k chunks), so a 50 MB dump would stall the build for most of an hour; bigger files
+# are skipped with a message instead. Bytes are capped higher than text for HTML pages full of inline scripts/styles.
 MAX_BYTES = 16 * 1024 * 1024
 MAX_TEXT_CHARS = 1_000_000
 TITLE_MAX_CHARS = 120  # a plain-text "title" is often a whole first paragraph
