@@ -46,7 +46,9 @@ class Pane:
         self.polls: list[float] = []
 
     def tmux(self, *args: str) -> str:
-        done = subprocess.run([TMUX or "tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env)
+        done = subprocess.run(
+            [TMUX or "tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env, check=False
+        )
         return done.stdout
 
     def start(self) -> float:
@@ -99,7 +101,9 @@ def launches(env: dict[str, str], cwd: Path, runs: int) -> dict[str, list[float]
             figures["first paint"].append(pane.until(lambda s: "then Enter" in s) - started)
             pane.keys("x", literal=True)
             figures["typing accepted"].append(pane.until(typed("x")) - started)
-            figures["model ready"].append(pane.until(lambda s: re.search(r"^ ready ", s, re.M) is not None) - started)
+            figures["model ready"].append(
+                pane.until(lambda s: re.search(r"^ ready ", s, re.MULTILINE) is not None) - started
+            )
             polls += pane.polls
         finally:
             pane.close()
@@ -113,7 +117,7 @@ def answers_in_tmux(env: dict[str, str], cwd: Path, rounds: int) -> tuple[list[f
     polls: list[float] = []
     try:
         pane.start()
-        pane.until(lambda s: re.search(r"^ ready ", s, re.M) is not None)
+        pane.until(lambda s: re.search(r"^ ready ", s, re.MULTILINE) is not None)
         for n in range(rounds * len(QUESTIONS) + 1):
             question = QUESTIONS[n % len(QUESTIONS)]
             pane.keys("C-l")
@@ -192,7 +196,7 @@ def line(label: str, values: list[float], target: float | None = None, unit: str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=Path, default=REPO / "seeds")
-    parser.add_argument("--index", type=Path, help="an existing index for --seeds (default: build one in a temp folder)")
+    parser.add_argument("--index", type=Path, help="an existing index for --seeds (default: build one in a temp dir)")
     parser.add_argument("--runs", type=int, default=5, help="launches to time")
     parser.add_argument("--rounds", type=int, default=5, help="times each question is asked on the warm app")
     args = parser.parse_args()
@@ -210,7 +214,8 @@ def main() -> None:
             settings = Settings(seeds=seeds, index=work / "index")
             started = time.perf_counter()
             report = build(settings)
-            print(f"index: {report.articles} articles, {report.chunks} chunks, built in {time.perf_counter() - started:.1f} s")
+            seconds = time.perf_counter() - started
+            print(f"index: {report.articles} articles, {report.chunks} chunks, built in {seconds:.1f} s")
         else:
             settings = Settings(seeds=args.seeds, index=args.index)
             print(f"index: {args.index}")

@@ -12,7 +12,7 @@ import pytest
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.widgets import ProgressBar, Static
-from tui_fixtures import NEW_ARTICLE, Gate, notes, tui_index, tui_index_copy, wait_for  # noqa: F401
+from tui_fixtures import NEW_ARTICLE, Gate, index_copy_fixture, index_fixture, notes, wait_for  # noqa: F401
 
 import qa.build
 import qa.session
@@ -56,7 +56,8 @@ def card_text(card: AnswerCard) -> str:
 class TestStartup:
     def test_first_paint_does_not_load_the_model(self) -> None:
         """The app module stays light: onnxruntime, faiss and the answerer load later, in a worker."""
-        code = "import sys, qa.tui.app; print(sorted(m for m in ('onnxruntime', 'faiss', 'qa.answer', 'qa.session') if m in sys.modules))"
+        heavy = "('onnxruntime', 'faiss', 'qa.answer', 'qa.session')"
+        code = f"import sys, qa.tui.app; print(sorted(m for m in {heavy} if m in sys.modules))"
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         assert out.strip() == "[]"
 
@@ -279,7 +280,7 @@ class TestHabits:
             await pilot.press("ctrl+t")
             a = card.answer
             assert app.last_copied == f"“{a.passage}”\n— {a.title}, {a.source} [{a.start}:{a.end}]"
-            assert ("Copied the passage" in {t for t, _, _ in notes(app)})
+            assert "Copied the passage" in {t for t, _, _ in notes(app)}
 
     async def test_export_writes_markdown_in_the_working_folder(
         self, tui_index: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -297,7 +298,9 @@ class TestHabits:
             assert "Odalys Brennan" in text and first.answer.source in text
             assert ("Exported 2 answers", str(files[0]), "information") in notes(app)
 
-    async def test_clear_empties_the_conversation(self, tui_index: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def test_clear_empties_the_conversation(
+        self, tui_index: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.chdir(tmp_path)
         app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -330,7 +333,8 @@ class TestHabits:
             await pilot.press("f1")
             assert isinstance(app.screen, HelpScreen)
             listed = {(keys, action) for _, keys, action in app.screen.rows()}
-            for binding in [*QAApp.BINDINGS, *ChatScreen.BINDINGS, *AnswerCard.BINDINGS, *SourceScreen.BINDINGS, *QuestionInput.BINDINGS]:
+            every = [QAApp, ChatScreen, AnswerCard, SourceScreen, QuestionInput]
+            for binding in [b for owner in every for b in owner.BINDINGS]:
                 keys = " / ".join(app.get_key_display(Binding(k, "")) for k in binding.key.split(","))
                 assert (keys, binding.tooltip or binding.description) in listed
             await pilot.press("escape")
@@ -350,7 +354,7 @@ class TestErrors:
         app = QAApp(Settings(seeds=missing, index=tmp_path / "index"))
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: app.chat.engine.error is not None and notes(app), what="the load to fail")
-            (title, message, severity), = notes(app)
+            ((title, message, severity),) = notes(app)
             assert title == "Could not open the index" and severity == "error"
             assert f"Folder {missing} does not exist" in message  # literal: "[bold]" is not taken as markup
             assert app.query_one(StatusBar).state.startswith("no index")
@@ -375,7 +379,6 @@ class TestErrors:
             assert card.has_class("-failed") and "disk on fire" in card_text(card)
             assert app.is_running
 
-
     async def test_an_unexpected_crash_exits_quietly_with_one_line(
         self, tui_index: Settings, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -398,7 +401,8 @@ class TestMarkupInjection:
         async with app.run_test(size=(120, 40)) as pilot:
             card = await ask(pilot, FOUNDER)
             content = card.render()
-            for literal in ("[bold]Ignatius Wren[/bold]", "[link=https://evil.example/x]the town archive[/link]", "␛[31mred␛[0m"):
+            link = "[link=https://evil.example/x]the town archive[/link]"
+            for literal in ("[bold]Ignatius Wren[/bold]", link, "␛[31mred␛[0m"):
                 assert literal in content.plain
             assert "\x1b" not in content.plain
             assert not any("link" in str(s.style) for s in content.spans)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from tui_fixtures import Gate, tui_index, wait_for  # noqa: F401
+from tui_fixtures import Gate, index_fixture, wait_for  # noqa: F401
 
 import qa.session
 from qa.answer import Answerer
@@ -82,17 +82,21 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
 
 class TestAnswerCardSnapshots:
     def test_card_80x24(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
-        assert snap_compare(QAApp(tui_index), terminal_size=SMALL, run_before=asking("who chairs the harbour commission?"))
+        run = asking("who chairs the harbour commission?")
+        assert snap_compare(QAApp(tui_index), terminal_size=SMALL, run_before=run)
 
     def test_card_120x40(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
         """The bakery passage holds [bold], [link=…] and an ANSI escape: all shown literally."""
-        assert snap_compare(QAApp(tui_index), terminal_size=LARGE, run_before=asking("who founded the Pell Street bakery?"))
+        run = asking("who founded the Pell Street bakery?")
+        assert snap_compare(QAApp(tui_index), terminal_size=LARGE, run_before=run)
 
     def test_card_light_theme_120x40(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
         run = asking("who chairs the harbour commission?", theme="textual-light")
         assert snap_compare(QAApp(tui_index), terminal_size=LARGE, run_before=run)
 
-    def test_focused_card_on_its_second_answer_80x24(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
+    def test_focused_card_on_its_second_answer_80x24(  # type: ignore[no-untyped-def]
+        self, snap_compare, tui_index: Settings
+    ) -> None:
         run = asking("who chairs the harbour commission?", "shift+tab", "right")
         assert snap_compare(QAApp(tui_index), terminal_size=SMALL, run_before=run)
 
@@ -113,7 +117,8 @@ class TestSourceViewSnapshots:
 
 class TestHelpSnapshots:
     def test_help_80x24(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
-        assert snap_compare(QAApp(tui_index), terminal_size=SMALL, run_before=asking("who chairs the harbour commission?", "f1"))
+        run = asking("who chairs the harbour commission?", "f1")
+        assert snap_compare(QAApp(tui_index), terminal_size=SMALL, run_before=run)
 
     def test_help_120x40_light(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
         run = asking("who chairs the harbour commission?", "f1", theme="textual-light")

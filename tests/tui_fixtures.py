@@ -1,7 +1,8 @@
 """Shared parts for the TUI tests: articles written for these tests, an index built from them once per session with
 the real model, and small helpers for driving the app with Pilot.
 
-Import the fixtures into a test module with ``from tui_fixtures import tui_index, tui_index_copy  # noqa: F401``.
+A test module brings the fixtures in with ``from tui_fixtures import index_fixture, index_copy_fixture  # noqa: F401``
+(tests/conftest.py belongs to everyone); tests then ask for ``tui_index`` and ``tui_index_copy`` by name.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ ARTICLES: dict[str, str] = {
     "football.txt": (
         "Rovers lift the regional cup\n\n"
         "The Marrowfield Rovers won the regional cup final 3-1 against Dunmore Athletic on Saturday.\n\n"
-        "Striker Tomasz Reyes scored twice in the second half, and the captain lifted the trophy in front of 4,000 fans."
+        "Striker Tomasz Reyes scored twice in the second half, and the captain lifted the trophy in front of "
+        "4,000 fans."
     ),
     "library.txt": (
         "New library opens its doors\n\n"
@@ -64,21 +66,24 @@ ARTICLES: dict[str, str] = {
 
 NEW_ARTICLE = (
     "lighthouse.txt",
-    "Gullpoint lighthouse shines again\n\n"
-    "The restored Gullpoint lighthouse was relit by keeper Anneliese Vork on Sunday evening.\n\n"
-    "The lamp had been dark for eleven years while the tower was repaired.",
+    (
+        "Gullpoint lighthouse shines again\n\n"
+        "The restored Gullpoint lighthouse was relit by keeper Anneliese Vork on Sunday evening.\n\n"
+        "The lamp had been dark for eleven years while the tower was repaired."
+    ),
 )
 
-_BUILT: dict[str, Settings] = {}  # one build per session, even though two test modules import the fixture
+
+_BUILT: dict[str, Settings] = {}  # one build per session, though each importing module registers the fixture
 
 
-@pytest.fixture(scope="session")
-def tui_index(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Settings:
+@pytest.fixture(scope="session", name="tui_index")
+def index_fixture(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Settings:
     """Settings for an index built (real model) from ARTICLES; treat it as read-only.
 
     ``model_cache`` (tests/conftest.py) keeps the model export out of the user's ~/.cache.
     """
-    if "main" not in _BUILT:
+    if "index" not in _BUILT:
         root = tmp_path_factory.mktemp("tui")
         seeds = root / "seeds"
         seeds.mkdir()
@@ -88,12 +93,12 @@ def tui_index(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Se
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("XDG_CACHE_HOME", str(model_cache))
             build(settings)
-        _BUILT["main"] = settings
-    return _BUILT["main"]
+        _BUILT["index"] = settings
+    return _BUILT["index"]
 
 
-@pytest.fixture
-def tui_index_copy(tui_index: Settings, tmp_path: Path) -> Settings:
+@pytest.fixture(name="tui_index_copy")
+def index_copy_fixture(tui_index: Settings, tmp_path: Path) -> Settings:
     """A private copy of the built index and its articles, for tests that rebuild or change them."""
     seeds, index = tmp_path / "seeds", tmp_path / "index"
     shutil.copytree(tui_index.seeds, seeds, copy_function=shutil.copy2)  # copy2 keeps mtimes: the copy is not stale

@@ -7,9 +7,10 @@ markup) after :func:`qa.render.safe` has made control characters visible.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -17,7 +18,6 @@ from textual.widget import Widget
 
 from qa.records import Answer, Result
 from qa.render import safe
-
 
 # Content styles with theme variables, resolved at render time so dark and light themes both apply. (Component
 # classes would belong in app.tcss, but Textual 8 drops their backgrounds inside Content, and the marker needs one.)
@@ -32,7 +32,7 @@ WAITING = "italic $foreground 60%"
 class AnswerCard(Widget, can_focus=True):
     """Shows one Result; left and right step through its top-k answers."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open source", show=False),
         Binding("right,l", "step(1)", "Next answer", show=False),
         Binding("left,h", "step(-1)", "Previous answer", show=False),

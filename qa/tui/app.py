@@ -8,9 +8,10 @@ step; heavy imports (onnxruntime, faiss, bm25s) happen inside those workers, so 
 from __future__ import annotations
 
 import os
+from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from qa.errors import QAError
 from qa.settings import Settings
@@ -23,7 +24,7 @@ class QAApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "qa"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit"),
         Binding("f1,question_mark", "help", "Help", tooltip="This list of keys"),
     ]

@@ -6,10 +6,11 @@ Its keys are screen bindings, so they are live (and in the footer) only here, no
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -26,7 +27,7 @@ from qa.tui.status_bar import StatusBar
 class ChatScreen(Screen[None]):
     """Questions go to the Engine; its messages come back here and update the widgets."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+o", "open_source", "Source", tooltip="Open the selected answer's article at the passage"),
         Binding("ctrl+n", "next_answer", "Next", tooltip="Show the selected card's next answer (top-k)"),
         Binding("ctrl+y", "copy_answer", "Copy", tooltip="Copy the selected answer sentence"),
@@ -92,7 +93,8 @@ class ChatScreen(Screen[None]):
         self.status_bar.set_info(event.info)
         self.conversation.searching()
         if r := event.report:
-            self.notify(f"{r.articles} articles, {r.chunks} chunks in {r.seconds:.1f} s", title="Index built", markup=False)
+            text = f"{r.articles} articles, {r.chunks} chunks in {r.seconds:.1f} s"
+            self.notify(text, title="Index built", markup=False)
 
     @on(Engine.Failed)
     def engine_failed(self, event: Engine.Failed) -> None:

@@ -36,7 +36,8 @@ class IndexInfo:
     @classmethod
     def of(cls, answerer: Answerer) -> IndexInfo:
         m = answerer.searcher.version.manifest
-        return cls(int(m.get("articles", 0)), int(m.get("chunks", 0)), str(m.get("model", "?")), str(m.get("built_at", "?")))
+        articles, chunks = int(m.get("articles", 0)), int(m.get("chunks", 0))
+        return cls(articles, chunks, str(m.get("model", "?")), str(m.get("built_at", "?")))
 
 
 def describe(exc: BaseException) -> str:
@@ -134,7 +135,8 @@ class Engine(Widget):
 
     @work(thread=True, group="load", exit_on_error=False)
     def _load(self) -> None:
-        # Deferred: qa.session pulls in onnxruntime, faiss and bm25s (~0.5 s); importing here keeps the first paint instant.
+        # Deferred: qa.session pulls in onnxruntime, faiss and bm25s (~0.5 s); importing here keeps the first paint
+        # instant.
         from qa.session import ensure_index, open_answerer
 
         self.post_message(self.Status("loading model…"))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.content import Content
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 EXTRA = {
@@ -23,7 +24,7 @@ EXTRA = {
 class HelpScreen(ModalScreen[None]):
     """A table of keys per place: anywhere, the question box, an answer card, the article view."""
 
-    BINDINGS = [Binding("escape,q,f1,question_mark", "app.pop_screen", "Close help")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f1,question_mark", "app.pop_screen", "Close help")]
 
     def __init__(self, app_bindings: Iterable[Binding]) -> None:
         from qa.tui.answer_card import AnswerCard

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
@@ -12,7 +13,7 @@ from textual.widgets import Input
 class QuestionInput(Input):
     """An Input that keeps a history of asked questions and posts ``Asked`` instead of ``Submitted``."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "history(-1)", "Previous question", show=False),
         Binding("down", "history(1)", "Next question", show=False),
     ]
@@ -22,7 +23,8 @@ class QuestionInput(Input):
         question: str
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(placeholder="Ask a question about the articles, then Enter", **kwargs)  # type: ignore[arg-type]
+        placeholder = "Ask a question about the articles, then Enter"
+        super().__init__(placeholder=placeholder, **kwargs)  # type: ignore[arg-type]
         self.history: list[str] = []
         self._position = 0  # len(history) means "the draft being typed"
         self._draft = ""

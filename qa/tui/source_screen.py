@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -12,7 +14,6 @@ from textual.widgets import Footer, Static
 from qa.records import Answer
 from qa.render import safe
 from qa.tui.answer_card import SENTENCE, citation
-
 
 PASSAGE = "on $primary-muted"  # theme variables, resolved at render time (see answer_card.py)
 
@@ -34,7 +35,7 @@ class SourceScreen(Screen[None]):
     """Article text split in three blocks at line breaks (before, the lines holding the passage, after), so the
     middle block can be scrolled into view without measuring wrapped lines."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("c", "copy", "Copy passage"),
     ]
@@ -47,7 +48,8 @@ class SourceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         a = self.answer
         yield Static(Content(safe(a.title)), id="source-title")
-        yield Static(Content(f"{safe(a.source)} · characters {a.start}–{a.end} · Escape to go back"), id="source-meta")
+        meta = f"{safe(a.source)} · characters {a.start}–{a.end} · Escape to go back"
+        yield Static(Content(meta), id="source-meta")
         with VerticalScroll(id="article"):
             yield Static(id="before")
             yield Static(id="passage")
@@ -72,11 +74,7 @@ class SourceScreen(Screen[None]):
         cut1 = text.rfind("\n", 0, ps) + 1  # start of the line holding the passage
         nl = text.find("\n", pe)
         cut2 = len(text) if nl < 0 else nl
-        middle = (
-            Content(text[cut1:cut2])
-            .stylize(PASSAGE, ps - cut1, pe - cut1)
-            .stylize(SENTENCE, ss - cut1, se - cut1)
-        )
+        middle = Content(text[cut1:cut2]).stylize(PASSAGE, ps - cut1, pe - cut1).stylize(SENTENCE, ss - cut1, se - cut1)
         self.query_one("#before", Static).update(Content(text[: max(0, cut1 - 1)]))
         self.query_one("#passage", Static).update(middle)
         self.query_one("#after", Static).update(Content(text[cut2 + 1 :]))
