@@ -27,6 +27,8 @@ PASSAGE = "$foreground 70%"
 ALSO = "$text-success"
 NOTICE = "bold $text-warning"
 WAITING = "italic $foreground 60%"
+HINT = "italic $foreground 50%"
+KEYS_HINT = "enter open article · ←/→ other answers · c copy · p cite · esc back"
 
 
 class AnswerCard(Widget, can_focus=True):
@@ -51,10 +53,9 @@ class AnswerCard(Widget, can_focus=True):
     class OpenSource(Message):
         answer: Answer
 
-    def __init__(self, key: int, question: str) -> None:
+    def __init__(self, key: int) -> None:
         super().__init__(id=f"card-{key}")
         self.key = key
-        self.question = question
 
     @property
     def answer(self) -> Answer | None:
@@ -102,6 +103,12 @@ class AnswerCard(Widget, can_focus=True):
         if self.answer is not None:
             self.post_message(self.OpenSource(self.answer))
 
+    def on_focus(self) -> None:
+        self.refresh(layout=True)  # the key hint line comes and goes with the focus
+
+    def on_blur(self) -> None:
+        self.refresh(layout=True)
+
     def on_click(self, event: events.Click) -> None:
         self.focus()
         if event.chain >= 2:
@@ -126,6 +133,8 @@ class AnswerCard(Widget, can_focus=True):
         lines.append(passage_content(answer))
         if answer.also_in:
             lines.append(Content("also in: " + ", ".join(safe(s) for s in answer.also_in)).stylize(ALSO))
+        if self.has_focus:
+            lines.append(Content(KEYS_HINT).stylize(HINT))
         return Content("\n").join(lines)
 
 

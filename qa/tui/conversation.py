@@ -25,7 +25,7 @@ class Conversation(VerticalScroll, can_focus=False):
 
     def add(self, key: int, question: str) -> AnswerCard:
         self.query("#welcome").remove()
-        line, card = QuestionLine(question, id=f"question-{key}"), AnswerCard(key, question)
+        line, card = QuestionLine(question, id=f"question-{key}"), AnswerCard(key)
         self.mount_all([line, card])
         self.call_after_refresh(self.scroll_to_widget, line, top=True, animate=False)
         return card
