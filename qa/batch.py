@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path

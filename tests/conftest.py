@@ -214,6 +214,7 @@ def qa_proc() -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(*args: str, timeout: float = 300, env: dict[str, str] | None = None, **kw: object):
         return subprocess.run(
             [sys.executable, "-m", "qa.cli", *args],
+            check=False,
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -39,6 +39,12 @@ def padding_articles(n: int) -> dict[str, str]:
     return articles
 
 
+HOLD_THE_LOCK = (
+    "import sys, time; from filelock import FileLock; lock = FileLock(sys.argv[1]); lock.acquire(); "
+    "print('held', flush=True); time.sleep(120)"
+)
+
+
 def start_build(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "qa.cli", "index", "build", *args],
@@ -57,7 +63,7 @@ def wait_until_locked(index: Path, build: subprocess.Popen[str], timeout: float 
 def ask_subprocess(question: str) -> tuple[int, str, str]:
     proc = subprocess.run(
         [sys.executable, "-m", "qa.cli", "ask", question, "--format", "json"],
-        capture_output=True, text=True, timeout=300, env=subprocess_env(),
+        check=False, capture_output=True, text=True, timeout=300, env=subprocess_env(),
     )  # fmt: skip
     return proc.returncode, proc.stdout, proc.stderr
 
@@ -71,7 +77,7 @@ def test_second_build_refuses_clearly_then_waits(ready_index: Paths, qa) -> None
         still_running = first.poll() is None
         waited = qa("index", "build", "--wait", "600")
     finally:
-        out, err = first.communicate(timeout=600)
+        _, err = first.communicate(timeout=600)
     assert still_running, "the first build ended before the second started; make it longer"
     assert refused.code == 1
     assert "another `qa index build` is running" in one_line_error(refused.err)
@@ -112,8 +118,7 @@ def test_ask_that_loses_the_race_to_another_build_answers_from_the_current_index
     """`qa ask` sees a stale index and no build, but another build takes the lock before its own build starts."""
     write_articles(ready_index.seeds, {NEW_NAME: NEW_TEXT})
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from filelock import FileLock; lock = FileLock(sys.argv[1]); lock.acquire(); "
-         "print('held', flush=True); time.sleep(120)", str(ready_index.index / store.LOCK)],
+        [sys.executable, "-c", HOLD_THE_LOCK, str(ready_index.index / store.LOCK)],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -190,17 +195,19 @@ async def test_tui_rebuild_while_the_cli_asks(ready_index: Paths) -> None:
     def ask_loop() -> None:
         while not stop.is_set():
             code, out, err = ask_subprocess(NEW_QUESTION)
-            results.append((app.engine.building, code, json.loads(out)["answers"][0]["source"] if code == 0 else "", err))
+            results.append(
+                (app.chat.engine.building, code, json.loads(out)["answers"][0]["source"] if code == 0 else "", err)
+            )
 
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.engine.ready, timeout=300, what="the index to load")
+        await wait_for(pilot, lambda: app.chat.engine.ready, timeout=300, what="the index to load")
         write_articles(ready_index.seeds, {**padding_articles(300), NEW_NAME: NEW_TEXT})
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: store.is_locked(ready_index.index), timeout=60, what="the rebuild to lock")
         asker = threading.Thread(target=ask_loop)
         asker.start()
         try:
-            await wait_for(pilot, lambda: not app.engine.building, timeout=300, what="the rebuild to end")
+            await wait_for(pilot, lambda: not app.chat.engine.building, timeout=300, what="the rebuild to end")
             asked = len(results)
             await wait_for(pilot, lambda: len(results) > asked, timeout=300, what="an answer after the rebuild")
         finally:
@@ -208,7 +215,7 @@ async def test_tui_rebuild_while_the_cli_asks(ready_index: Paths) -> None:
             asker.join()
         errors = [(n.title, n.message) for n in app._notifications if n.severity == "error"]  # type: ignore[attr-defined]
         assert not errors, errors
-        assert app.status_bar.state == "ready"
+        assert app.chat.status_bar.state == "ready"
     assert all(code == 0 for _, code, _, _ in results), results
     during = [r for r in results if "answering from the current index meanwhile" in r[3]]
     assert during, "no CLI question was asked while the TUI rebuilt; make the rebuild longer"

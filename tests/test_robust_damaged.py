@@ -168,7 +168,9 @@ def test_manifest_of_the_wrong_shape_is_damage(ready_index: Paths, qa) -> None:
     _check_refused(qa)
 
 
-def test_model_damage_in_the_per_user_cache_is_repaired(ready_index: Paths, qa, model_cache: Path, built: Built) -> None:
+def test_model_damage_in_the_per_user_cache_is_repaired(
+    ready_index: Paths, qa, model_cache: Path, built: Built
+) -> None:
     """A damaged export in the cache must not be copied into a new index: it is exported again."""
     cache = model_cache / "qa" / "models" / built.model_key
     saved = ready_index.root / "saved-cache"

@@ -177,10 +177,12 @@ async def test_the_tui_shows_markup_and_escapes_literally(hostile_index: Paths) 
 
     app = QAApp(Settings.from_env())
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.engine.ready, timeout=300, what="the index to load")
+        await wait_for(pilot, lambda: app.chat.engine.ready, timeout=300, what="the index to load")
         await pilot.press(*QUESTION, "enter")
-        await wait_for(pilot, lambda: app.conversation.cards() and app.conversation.cards()[-1].result, timeout=120)
-        card = app.conversation.cards()[-1]
+        await wait_for(
+            pilot, lambda: app.chat.conversation.cards() and app.chat.conversation.cards()[-1].result, timeout=120
+        )
+        card = app.chat.conversation.cards()[-1]
         assert card.result.answers[0].source == HOSTILE_NAME
         shown = card.render()
         assert "\x1b" not in shown.plain and not RAW_CONTROL.search(shown.plain.replace("\n", ""))
@@ -248,12 +250,14 @@ def test_sockets_are_blocked_in_the_test_process() -> None:
 
 def test_sockets_are_blocked_in_cli_subprocesses(ready_index: Paths) -> None:
     code = "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9))\nexcept OSError as e:\n    print(e)\n"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env())
+    proc = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, env=subprocess_env()
+    )
     assert "network access blocked in tests" in proc.stdout
     # ... and the CLI works regardless: it needs no network.
     run = subprocess.run(
         [sys.executable, "-m", "qa.cli", "ask", "Who built the oven?", "--format", "json"],
-        capture_output=True, text=True, env=subprocess_env(), timeout=300,
+        check=False, capture_output=True, text=True, env=subprocess_env(), timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["answers"]

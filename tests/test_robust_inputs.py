@@ -53,20 +53,26 @@ ODD_GOOD: dict[str, tuple[bytes, str, str]] = {
         "6.40",
     ),
     "ünïcödé 新聞.md": (
-        "# Kite Festival on Dune Hill\n\nThe kite festival on Dune Hill was won by Mireille Okonjo with a "
-        "kite shaped like a heron.\n".encode(),
+        (
+            b"# Kite Festival on Dune Hill\n\nThe kite festival on Dune Hill was won by Mireille Okonjo with a "
+            b"kite shaped like a heron.\n"
+        ),
         "Who won the kite festival on Dune Hill?",
         "Mireille Okonjo",
     ),
     "new\nline.txt": (
-        b"Library Clock Repaired\n\nThe clock above the Harwick library was repaired by the clockmaker Sefton "
-        b"Aldous after it stopped in January.\n",
+        (
+            b"Library Clock Repaired\n\nThe clock above the Harwick library was repaired by the clockmaker Sefton "
+            b"Aldous after it stopped in January.\n"
+        ),
         "Who repaired the clock above the Harwick library?",
         "Sefton Aldous",
     ),
     "bodiless.html": (
-        b"<html><head><title>Owl Count</title></head><p>Rangers at Tamsin Wood counted 17 tawny owls during "
-        b"the winter survey, said ranger Clemency Ashdown.</p><p>The count was the highest in a decade.</p></html>",
+        (
+            b"<html><head><title>Owl Count</title></head><p>Rangers at Tamsin Wood counted 17 tawny owls during "
+            b"the winter survey, said ranger Clemency Ashdown.</p><p>The count was the highest in a decade.</p></html>"
+        ),
         "How many tawny owls were counted at Tamsin Wood?",
         "17 tawny owls",
     ),
@@ -91,7 +97,22 @@ BAD: dict[str, tuple[bytes, str]] = {
 def _long_line(chars: int, seed: int, planted: str) -> str:
     """One line of words with no punctuation at all, with a planted phrase in the middle."""
     rng = random.Random(seed)
-    words = "harbour council ferry engine battery tide quay market bridge river mill station oven lamp".split()
+    words = [
+        "harbour",
+        "council",
+        "ferry",
+        "engine",
+        "battery",
+        "tide",
+        "quay",
+        "market",
+        "bridge",
+        "river",
+        "mill",
+        "station",
+        "oven",
+        "lamp",
+    ]
     parts: list[str] = []
     size = 0
     while size < chars:
@@ -126,6 +147,7 @@ def messy(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> tuple[
     paths = Paths(root, seeds, root / "index")
     proc = subprocess.run(
         [sys.executable, "-m", "qa.cli", "index", "build", "--seeds", str(seeds), "--index", str(paths.index)],
+        check=False,
         capture_output=True,
         text=True,
         timeout=600,
@@ -271,7 +293,7 @@ def test_file_without_read_permission(qa_paths: Paths, ready_index: Paths, ask_o
     try:
         proc = subprocess.run(
             [*prefix, sys.executable, "-m", "qa.cli", "index", "build"],
-            capture_output=True, text=True, timeout=300, env=subprocess_env(),
+            check=False, capture_output=True, text=True, timeout=300, env=subprocess_env(),
         )  # fmt: skip
     finally:
         secret.chmod(0o644)

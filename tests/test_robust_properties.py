@@ -23,7 +23,9 @@ WORDS = st.one_of(
     st.sampled_from(["the", "harbour", "ferry", "Mr.", "U.S.", "e.g.", "3.5", "1,280", "co-op", "don't", "—", "…"]),
     st.text(st.characters(codec="utf-8", categories=("L", "M", "N")), min_size=1, max_size=12),
     st.text(st.sampled_from("漢字新聞記事東京"), min_size=1, max_size=30),  # CJK: one word piece per character
-    st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=90, max_size=160),  # past WordPiece's 100-char limit
+    st.text(
+        st.sampled_from("abcdefghijklmnopqrstuvwxyz"), min_size=90, max_size=160
+    ),  # past WordPiece's 100-char limit
     st.text(st.characters(codec="utf-8"), min_size=1, max_size=4),  # anything, controls and marks included
 )
 SEPARATORS = st.sampled_from([" ", " ", " ", "  ", ". ", "! ", "? ", ", ", "\n", "\n\n", "\r\n", "\t", "\u2028", ""])
@@ -60,7 +62,7 @@ PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 
 
 @pytest.fixture(scope="module")
-def chunker(embedder):  # noqa: ANN001 - the session Embedder (tests/conftest.py)
+def chunker(embedder):
     return lambda article: chunk_article(article, embedder.count_tokens, embedder.token_offsets, ChunkerSettings())
 
 
@@ -94,7 +96,7 @@ def test_chunks_are_exact_slices_cover_the_kept_text_and_fit_the_window(chunker,
         assert max(sizes) + SPECIAL <= WINDOW, f"a chunk of {max(sizes)} word pieces overflows the window"
 
 
-def test_cutting_a_long_sentence_tokenizes_each_character_a_bounded_number_of_times(embedder) -> None:  # noqa: ANN001
+def test_cutting_a_long_sentence_tokenizes_each_character_a_bounded_number_of_times(embedder) -> None:
     """A 2 MB line with no punctuation is one sentence; re-tokenizing the whole rest at every cut is quadratic."""
     text = " ".join(f"word{i % 97}" for i in range(40_000))  # ~260,000 characters, one sentence
     tokenized = 0
@@ -134,13 +136,13 @@ def test_a_utf8_file_reads_back_as_exactly_its_text_or_is_skipped_with_a_reason(
     except ArticleSkipped as exc:
         assert str(exc).startswith("article.txt: ") and len(str(exc)) > len("article.txt: ")
         return
-    expected = text[1:] if text.startswith("\ufeff") else text  # a leading BOM marks the encoding, it is not text
+    expected = text.removeprefix("\ufeff")  # a leading BOM marks the encoding, it is not text
     assert article.text == expected
     assert article.warnings == ()
     for a, b in article.blocks:
         assert 0 <= a < b <= len(article.text)
 
 
-def test_the_fixture_embedder_is_the_exported_model(embedder) -> None:  # noqa: ANN001
+def test_the_fixture_embedder_is_the_exported_model(embedder) -> None:
     assert embedder.config.max_seq_length == WINDOW
     assert Path(embedder.folder).name  # an exported model folder, as the index uses
