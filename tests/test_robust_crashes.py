@@ -55,7 +55,6 @@ def answers_from_the_live_index(index: Path) -> None:
 
 
 def test_builds_killed_at_random_moments(ready_index: Paths, qa) -> None:
-    began = time.monotonic()
     # How long a whole build takes here: the kills are spread over that span.
     write_articles(ready_index.seeds, trial_article(0))
     measured = time.monotonic()
@@ -100,7 +99,6 @@ def test_builds_killed_at_random_moments(ready_index: Paths, qa) -> None:
     assert len(list(ready_index.index.glob("v-*"))) <= 2
     kinds = {(sig, code) for sig, _, code in outcomes}
     assert any(code != 0 for _, code in kinds), f"no build was ever cut short: {outcomes}"
-    assert time.monotonic() - began < 170, f"crash trials took {time.monotonic() - began:.0f} s"
 
 
 def test_killed_just_before_the_switch(ready_index: Paths, qa) -> None:
