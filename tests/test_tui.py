@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -115,6 +117,27 @@ class TestStartup:
             await wait_for(pilot, lambda: any(t == "Index built" for t, _, _ in notes(app)), what="the notification")
             assert not bar.display
             assert "Odalys Brennan" in card.answer.highlight
+
+    async def test_quitting_during_a_build_stops_it(
+        self, tui_index: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The app waits for its worker threads when it exits, so a long build must stop when the app closes."""
+        stopped = threading.Event()
+
+        def endless_build(settings: Settings, progress, **kw):  # type: ignore[no-untyped-def]
+            try:
+                for n in range(3000):  # stands in for a big corpus: 30 s of embedding
+                    progress("embedding", n, 3000)
+                    time.sleep(0.01)
+            finally:
+                stopped.set()
+
+        monkeypatch.setattr(qa.session, "build", endless_build)
+        app = QAApp(Settings(seeds=tui_index.seeds, index=tmp_path / "fresh-index"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.query_one(BuildBar).display, what="the build")
+            await pilot.press("ctrl+q")
+        assert stopped.wait(5), "the build kept running after the app closed"
 
 
 class TestAsking:

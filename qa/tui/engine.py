@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.message import Message
 from textual.widget import Widget
+from textual.worker import get_current_worker
 
 from qa.errors import QAError
 from qa.records import Answer, BuildReport, Result
@@ -38,6 +39,10 @@ class IndexInfo:
         m = answerer.searcher.version.manifest
         articles, chunks = int(m.get("articles", 0)), int(m.get("chunks", 0))
         return cls(articles, chunks, str(m.get("model", "?")), str(m.get("built_at", "?")))
+
+
+class Cancelled(Exception):
+    """Raised inside a build's progress callback when its worker was cancelled (the app is closing)."""
 
 
 def describe(exc: BaseException) -> str:
@@ -131,6 +136,10 @@ class Engine(Widget):
 
     # -- workers ----------------------------------------------------------------------------------------------
     def _progress(self, stage: str, done: int, total: int) -> None:
+        # A thread cannot be killed, and the app waits for its worker threads as it exits: so quitting during a long
+        # build stops the build here, at its next progress report (the lock is released, the next build tidies up).
+        if get_current_worker().is_cancelled:
+            raise Cancelled("the app is closing")
         self.post_message(self.Progress(stage, done, total))  # post_message is thread-safe
 
     @work(thread=True, group="load", exit_on_error=False)
