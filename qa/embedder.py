@@ -89,7 +89,7 @@ class Embedder:
     def _damaged(self, exc: Exception) -> IndexDamaged:
         return IndexDamaged(
             f"the exported model in {self.folder} cannot be read ({type(exc).__name__}); "
-            "run `qa index build --full` to rebuild it"
+            "run `qa index build` to repair it"
         )
 
     def _session(self, model_file: str) -> Any:
