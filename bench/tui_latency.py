@@ -199,6 +199,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, help="an existing index for --seeds (default: build one in a temp dir)")
     parser.add_argument("--runs", type=int, default=5, help="launches to time")
     parser.add_argument("--rounds", type=int, default=5, help="times each question is asked on the warm app")
+    parser.add_argument("--launch-only", action="store_true", help="skip the Enter -> answer figures")
     args = parser.parse_args()
     if TMUX is None:
         sys.exit("tmux is needed for the terminal figures: apt-get install -y tmux")
@@ -207,6 +208,7 @@ def main() -> None:
     from qa.settings import Settings
 
     work = Path(tempfile.mkdtemp(prefix="qa-tui-latency-"))
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (figures stretch on a busy machine)")
     try:
         if args.index is None:
             seeds = work / "seeds"
@@ -229,6 +231,8 @@ def main() -> None:
         print(line("launch -> model ready (answers possible)", figures["model ready"]))
         print(line("poll step (capture-pane)", figures["poll step"], unit="ms"))
 
+        if args.launch_only:
+            return
         tmux_times, polls = answers_in_tmux(env, work, args.rounds)
         inproc, ask = asyncio.run(answers_in_process(settings, args.rounds))
         print("Enter -> answer shown, warm app:")

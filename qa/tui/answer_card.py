@@ -53,9 +53,10 @@ class AnswerCard(Widget, can_focus=True):
     class OpenSource(Message):
         answer: Answer
 
-    def __init__(self, key: int) -> None:
+    def __init__(self, key: int, waiting: str = "waiting for the model…") -> None:
         super().__init__(id=f"card-{key}")
         self.key = key
+        self.set_reactive(AnswerCard.waiting, waiting)  # set before mounting: no extra layout pass
 
     @property
     def answer(self) -> Answer | None:

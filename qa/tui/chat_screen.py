@@ -58,18 +58,21 @@ class ChatScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.question.focus()
-        self.engine.start()
+        # After the first paint: the loader's imports compete for the GIL and would delay it.
+        self.call_after_refresh(self.engine.start)
 
     # -- asking -----------------------------------------------------------------------------------------------
     @on(QuestionInput.Asked)
     def ask(self, event: QuestionInput.Asked) -> None:
         self._asked += 1
         self.engine.ask(self._asked, event.question)  # first: the search runs while the card is laid out
-        card = self.conversation.add(self._asked, event.question)
         if self.engine.ready:
-            card.waiting = "searching…"
+            waiting = "searching…"
         elif self.engine.error:
-            card.waiting = "waiting for an index: press ctrl+r to build one"
+            waiting = "waiting for an index: press ctrl+r to build one"
+        else:
+            waiting = "waiting for the model…"
+        self.conversation.add(self._asked, event.question, waiting)
 
     @on(Engine.Answered)
     def answered(self, event: Engine.Answered) -> None:

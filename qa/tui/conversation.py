@@ -23,9 +23,9 @@ class Conversation(VerticalScroll, can_focus=False):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Content(WELCOME), id="welcome")
 
-    def add(self, key: int, question: str) -> AnswerCard:
+    def add(self, key: int, question: str, waiting: str) -> AnswerCard:
         self.query("#welcome").remove()
-        line, card = QuestionLine(question, id=f"question-{key}"), AnswerCard(key)
+        line, card = QuestionLine(question, id=f"question-{key}"), AnswerCard(key, waiting)
         self.mount_all([line, card])
         self.call_after_refresh(self.scroll_to_widget, line, top=True, animate=False)
         return card
