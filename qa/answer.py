@@ -23,7 +23,7 @@ RERANK_WEIGHT = 2.0  # how much the best sentence moves a passage
 # term overlap, fitted on SQuAD dev questions asked with and without their own article (see NOTES.md).
 CONF_WEIGHTS = (3.15, 5.72, 10.64, 2.61)
 CONF_BIAS = -10.84
-THRESHOLD = -0.46  # log-odds under this is "no confident answer": about 5 % of answerable questions fall under
+THRESHOLD = -1.0  # log-odds under this is "no confident answer" (set on SQuAD dev: see NOTES.md)
 DUPLICATE_COS = 0.92  # sentence cosine above which two sources state the same fact
 DUPLICATE_TERMS = 0.6  # or Jaccard overlap of their content terms (reworded wire copy)
 
