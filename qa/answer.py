@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from qa.records import Answer, Result
 from qa.search import Candidate, Query, Searcher
@@ -25,7 +26,9 @@ CONF_WEIGHTS = (3.15, 5.72, 10.64, 2.61)
 CONF_BIAS = -10.84
 THRESHOLD = -1.0  # log-odds under this is "no confident answer" (set on SQuAD dev: see NOTES.md)
 DUPLICATE_COS = 0.92  # sentence cosine above which two sources state the same fact
-DUPLICATE_TERMS = 0.6  # or Jaccard overlap of their content terms (reworded wire copy)
+DUPLICATE_TERMS = 0.6
+_CACHE_ARTICLES = 2_000  # article texts kept between questions
+_CACHE_SENTENCES = 200_000  # stemmed sentence terms kept between questions  # or Jaccard overlap of their content terms (reworded wire copy)
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -87,6 +90,7 @@ class _Passage:
     sentence_vector_id: int
     sentence_terms: frozenset[str]
     score: float
+    sentence_vector: Any = None  # the highlight's vector, for spotting the same fact in other articles
 
 
 def confidence(p: _Passage) -> float:
@@ -100,6 +104,8 @@ class Answerer:
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
+        self._articles: dict[int, tuple[str, str, str]] = {}
+        self._terms: dict[int, frozenset[str]] = {}
 
     def ask(self, question: str, top_k: int = 5, qid: str = "1", method: str = "fused") -> Result:
         return self.ask_many([question], top_k, [qid], method)[0]
@@ -108,15 +114,24 @@ class Answerer:
         self, questions: Sequence[str], top_k: int = 5, ids: Sequence[str] | None = None, method: str = "fused"
     ) -> list[Result]:
         ids = list(ids) if ids is not None else [str(i) for i in range(1, len(questions) + 1)]
+        return self._finish(questions, ids, self._prepare(questions), top_k, method)
+
+    def _prepare(self, questions: Sequence[str]) -> dict[int, Query]:
+        """Encoded queries by position, for the questions that have words to search for."""
         clean = [" ".join(q.split()) for q in questions]
         searchable = [i for i, q in enumerate(clean) if _WORD.search(q)]
-        results: list[Result | None] = [None] * len(questions)
-        for i in set(range(len(questions))) - set(searchable):
-            results[i] = Result(ids[i], questions[i], False, (), notice="the question has no words to search for")
         queries = self.searcher.queries([clean[i] for i in searchable]) if searchable else []
-        for i, query in zip(searchable, queries, strict=True):
-            results[i] = self._answer(ids[i], questions[i], query, top_k, method)
-        return [r for r in results if r is not None]
+        return dict(zip(searchable, queries, strict=True))
+
+    def _finish(
+        self, questions: Sequence[str], ids: Sequence[str], queries: dict[int, Query], top_k: int, method: str
+    ) -> list[Result]:
+        return [
+            self._answer(ids[i], q, queries[i], top_k, method)
+            if i in queries
+            else Result(ids[i], q, False, (), notice="the question has no words to search for")
+            for i, q in enumerate(questions)
+        ]
 
     def _answer(self, qid: str, question: str, query: Query, top_k: int, method: str) -> Result:
         candidates = self.searcher.retrieve(query, method)
@@ -139,65 +154,96 @@ class Answerer:
 
         if not candidates:
             return []
-        db = self.searcher.version.db
         kind = question_type(query.text)
         qwords = {w.lower() for w in _WORD.findall(query.text)}
         total = sum(query.weights.values()) or 1.0
-        texts: dict[int, tuple[str, str, str]] = {}
+        chunks, sentences = self._chunk_rows([c.chunk_id for c in candidates])
+        all_ids = [sid for rows in sentences.values() for sid, _, _ in rows]
+        all_vecs = np.asarray(self.searcher.version.sentence_vectors[sorted(all_ids)], dtype=np.float32)
+        row_of = {sid: i for i, sid in enumerate(sorted(all_ids))}
+        cosines = all_vecs @ query.vector if len(all_ids) else np.zeros(0, dtype=np.float32)
         out: list[_Passage] = []
         for cand in candidates:
-            aid, start, end = db.execute(
-                'SELECT article_id, start, "end" FROM chunks WHERE id = ?', (cand.chunk_id,)
-            ).fetchone()
-            if aid not in texts:
-                texts[aid] = db.execute("SELECT source, title, text FROM articles WHERE id = ?", (aid,)).fetchone()
-            source, title, text = texts[aid]
-            rows = db.execute(
-                'SELECT id, start, "end" FROM sentences WHERE chunk_id = ? ORDER BY id', (cand.chunk_id,)
-            ).fetchall()
+            aid, start, end = chunks[cand.chunk_id]
+            source, title, text = self._article(aid)
             best: tuple[float, tuple[int, int], int, frozenset[str], float, float] = (
                 -1.0, (start, end), -1, frozenset(), 0.0, 0.0
             )
-            if rows:
-                vecs = np.asarray(self.searcher.version.sentence_vectors[[r[0] for r in rows]], dtype=np.float32)
-                cosines = vecs @ query.vector
-                for (sid, s, e), cos in zip(rows, cosines, strict=True):
-                    sentence = text[s:e]
-                    own = frozenset(self.searcher.terms(sentence))
-                    terms = query.matched(set(own))
-                    overlap = sum(w for t, w in query.weights.items() if t in terms) / total
-                    score = SENT_COS * float(cos) + SENT_OVERLAP * overlap + SENT_TYPE * _type_match(kind, sentence, qwords)
-                    if score > best[0]:
-                        best = (score, (s, e), sid, own, float(cos), overlap)
+            for sid, s, e in sentences.get(cand.chunk_id, ()):
+                sentence = text[s:e]
+                own = self._sentence_terms(sid, sentence)
+                cos = float(cosines[row_of[sid]])
+                overlap = sum(w for t, w in query.weights.items() if t in query.matched(set(own))) / total
+                score = SENT_COS * cos + SENT_OVERLAP * overlap + SENT_TYPE * _type_match(kind, sentence, qwords)
+                if score > best[0]:
+                    best = (score, (s, e), sid, own, cos, overlap)
             # Scaled to 0..1 (the best a sentence can score is SENT_COS + SENT_OVERLAP + SENT_TYPE).
             final = (
                 (cand.fused + RERANK_WEIGHT * best[0]) / (1 + RERANK_WEIGHT * (SENT_COS + SENT_OVERLAP + SENT_TYPE))
                 if rerank
                 else cand.fused
             )
+            vector = all_vecs[row_of[best[2]]] if best[2] >= 0 else None
             out.append(
-                _Passage(cand, source, title, start, end, text, best[1], best[0], best[4], best[5], best[2], best[3], final)
-            )
+                _Passage(
+                    cand, source, title, start, end, text, best[1], best[0], best[4], best[5], best[2], best[3],
+                    final, vector,
+                )
+            )  # fmt: skip
         out.sort(key=lambda p: -p.score)
         return out
 
+    def _chunk_rows(
+        self, chunk_ids: list[int]
+    ) -> tuple[dict[int, tuple[int, int, int]], dict[int, list[tuple[int, int, int]]]]:
+        """(article id, start, end) of each chunk and its (sentence id, start, end) rows, in two queries."""
+        db = self.searcher.version.db
+        marks = ",".join("?" * len(chunk_ids))
+        chunks = {
+            cid: (aid, s, e)
+            for cid, aid, s, e in db.execute(
+                f'SELECT id, article_id, start, "end" FROM chunks WHERE id IN ({marks})', chunk_ids
+            )
+        }
+        sentences: dict[int, list[tuple[int, int, int]]] = {}
+        for sid, cid, s, e in db.execute(
+            f'SELECT id, chunk_id, start, "end" FROM sentences WHERE chunk_id IN ({marks}) ORDER BY id', chunk_ids
+        ):
+            sentences.setdefault(cid, []).append((sid, s, e))
+        return chunks, sentences
+
+    def _article(self, aid: int) -> tuple[str, str, str]:
+        """(source, title, text), cached: the same articles come back question after question."""
+        found = self._articles.get(aid)
+        if found is None:
+            if len(self._articles) >= _CACHE_ARTICLES:
+                self._articles.clear()
+            found = self.searcher.version.db.execute(
+                "SELECT source, title, text FROM articles WHERE id = ?", (aid,)
+            ).fetchone()
+            self._articles[aid] = found
+        return found
+
+    def _sentence_terms(self, sid: int, sentence: str) -> frozenset[str]:
+        found = self._terms.get(sid)
+        if found is None:
+            if len(self._terms) >= _CACHE_SENTENCES:
+                self._terms.clear()
+            found = self._terms[sid] = frozenset(self.searcher.terms(sentence))
+        return found
+
     def _same_fact(self, p: _Passage, kept: list[_Passage]) -> int | None:
         """None if new; -1 if it repeats a kept passage of the same article; else the index of its twin."""
-        import numpy as np
-
-        vectors = self.searcher.version.sentence_vectors
         for i, k in enumerate(kept):
             if p.source == k.source:
-                if p.sentence == k.sentence or (p.start < k.end and k.start < p.end and p.sentence_vector_id < 0):
+                if p.sentence == k.sentence or (p.start < k.end and k.start < p.end and p.sentence_vector is None):
                     return -1
                 continue
             union = p.sentence_terms | k.sentence_terms
             if len(union) >= 5 and len(p.sentence_terms & k.sentence_terms) / len(union) >= DUPLICATE_TERMS:
                 return i
-            if p.sentence_vector_id >= 0 and k.sentence_vector_id >= 0:
-                a = np.asarray(vectors[p.sentence_vector_id], dtype=np.float32)
-                b = np.asarray(vectors[k.sentence_vector_id], dtype=np.float32)
-                if float(a @ b) >= DUPLICATE_COS:
+            if p.sentence_vector is not None and k.sentence_vector is not None:
+                if float(p.sentence_vector @ k.sentence_vector) >= DUPLICATE_COS:
                     return i
         return None
 

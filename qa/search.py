@@ -7,6 +7,7 @@ its stored vector, BM25 from the sparse index), each min-max normalized over the
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ class Query:
     terms: tuple[str, ...]  # stemmed, stopwords removed, with alias expansions (for BM25)
     weights: dict[str, float]  # idf of each of the question's own terms
     alias_pairs: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()  # (terms of a form, terms of its alias)
+    dense_ids: tuple[int, ...] | None = None  # nearest chunks, when searched in a batch with other questions
 
     def matched(self, terms: set[str]) -> set[str]:
         """``terms`` plus the question terms they stand for through an alias (a sentence saying "CDSB" matches
@@ -123,9 +125,19 @@ class Searcher:
             alias_pairs = tuple((frozenset(self.terms(a)), frozenset(self.terms(b))) for a, b in pairs)
             weights = {t: self.idf(t) for t in dict.fromkeys(self.terms(question, content_only=True))}
             result.append(Query(question, vec, terms, weights, alias_pairs))
-        return result
+        nearest = self.dense_search(vectors)
+        return [dataclasses.replace(q, dense_ids=ids) for q, ids in zip(result, nearest, strict=True)]
 
     # -- retrieval ----------------------------------------------------------------------------------------
+    def dense_search(self, vectors: np.ndarray, pool: int = POOL) -> list[tuple[int, ...]]:
+        """Nearest chunk ids for many query vectors in one FAISS call (a matrix product, not one per question)."""
+        import numpy as np
+
+        if self.n_docs == 0 or len(vectors) == 0:
+            return [() for _ in range(len(vectors))]
+        _, ids = self.version.faiss_index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(pool, self.n_docs))
+        return [tuple(int(i) for i in row) for row in ids]
+
     def bm25_scores(self, query: Query) -> np.ndarray:
         import numpy as np
 
@@ -149,8 +161,10 @@ class Searcher:
         sparse = self.bm25_scores(query)
         ids: set[int] = set()
         if method in ("fused", "dense"):
-            _, dense_ids = self.version.faiss_index.search(query.vector[None, :].astype(np.float32), pool)
-            ids.update(int(i) for i in dense_ids[0] if i >= 0)
+            nearest = query.dense_ids
+            if nearest is None or len(nearest) < pool:
+                nearest = tuple(self.dense_search(query.vector[None, :], pool)[0])
+            ids.update(i for i in nearest[:pool] if i >= 0)
         if method in ("fused", "bm25"):
             top = np.argpartition(-sparse, pool - 1)[:pool] if pool < self.n_docs else np.arange(self.n_docs)
             ids.update(int(i) for i in top if sparse[i] > 0)
