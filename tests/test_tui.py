@@ -83,6 +83,8 @@ class TestStartup:
             assert app.query_one(StatusBar).state == "loading model…"
             await pilot.press(*"still typing")  # the input keeps taking keys meanwhile
             assert app.chat.question.value == "still typing"
+            await pilot.press("ctrl+r")
+            assert ("Rebuild", "The index is still loading; rebuild once it is ready.", "warning") in notes(app)
             gate.open()
             await wait_for(pilot, lambda: card.result is not None, what="the waiting question's answer")
             assert card.result.answered and "Odalys Brennan" in card.answer.highlight

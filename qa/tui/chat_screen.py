@@ -164,8 +164,8 @@ class ChatScreen(Screen[None]):
         self.question.focus()
 
     def action_rebuild(self) -> None:
-        if not self.engine.rebuild():
-            self.notify("A rebuild is already running.", title="Rebuild", severity="warning")
+        if why_not := self.engine.rebuild():
+            self.notify(why_not, title="Rebuild", severity="warning")
 
     def action_page(self, direction: int) -> None:
         if direction < 0:

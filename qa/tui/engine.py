@@ -111,13 +111,15 @@ class Engine(Widget):
         else:
             self.pending.append((key, question))
 
-    def rebuild(self) -> bool:
-        """Start a rebuild; False when one is already running."""
+    def rebuild(self) -> str | None:
+        """Start a rebuild, or say why not (one is running, or the first load has not finished)."""
         if self.building:
-            return False
+            return "A rebuild is already running."
+        if not self.ready and self.error is None:
+            return "The index is still loading; rebuild once it is ready."
         self.building = True
         self._rebuild()
-        return True
+        return None
 
     def open_article(self, answer: Answer) -> None:
         self._article(answer)
@@ -152,6 +154,8 @@ class Engine(Widget):
         report, build_error = None, None
         try:
             report = ensure_index(self.settings, lambda text: self.post_message(self.Status(text)), self._progress)
+        except Cancelled:
+            return
         except Exception as exc:  # noqa: BLE001 - a person sees a notification, never a traceback
             build_error = exc
         try:
