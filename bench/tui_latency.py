@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import re
 import shutil
@@ -42,12 +43,13 @@ class Pane:
     """`qa` running in a private tmux server."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.socket, self.env, self.cwd = f"qa-bench-{uuid.uuid4().hex[:8]}", env, cwd
+        self.socket = str(cwd / f"tmux-{uuid.uuid4().hex[:8]}.sock")  # in the work folder: removed with it
+        self.env, self.cwd = env, cwd
         self.polls: list[float] = []
 
     def tmux(self, *args: str) -> str:
         done = subprocess.run(
-            [TMUX or "tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env, check=False
+            [TMUX or "tmux", "-S", self.socket, *args], capture_output=True, text=True, env=self.env, check=False
         )
         return done.stdout
 
@@ -186,7 +188,7 @@ async def answers_in_process(settings: object, rounds: int) -> tuple[list[float]
 def line(label: str, values: list[float], target: float | None = None, unit: str = "s") -> str:
     scale = 1000.0 if unit == "ms" else 1.0
     med = statistics.median(values) * scale
-    p90 = sorted(values)[max(0, int(len(values) * 0.9) - 1)] * scale
+    p90 = sorted(values)[math.ceil(len(values) * 0.9) - 1] * scale  # nearest rank
     text = f"  {label:<36} median {med:7.1f} {unit}   p90 {p90:7.1f} {unit}   n={len(values)}"
     if target is not None:
         text += f"   target < {target:g} {unit}: {'met' if med < target else 'MISSED'}"

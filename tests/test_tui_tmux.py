@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,14 +33,14 @@ _SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 
 
 class Tmux:
-    """One private tmux server (its own socket) running one command in a fixed-size window."""
+    """One private tmux server (its socket in the test's temp folder) running one command in a fixed-size window."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.socket = f"qa-test-{uuid.uuid4().hex[:8]}"
+    def __init__(self, env: dict[str, str], socket: Path) -> None:
+        self.socket = str(socket)
         self.env = env
 
     def __call__(self, *args: str) -> str:
-        command = [TMUX, "-L", self.socket, *args]
+        command = [TMUX, "-S", self.socket, *args]
         done = subprocess.run(command, capture_output=True, text=True, env=self.env, timeout=30, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args)}: {done.stderr.strip()}")
@@ -66,7 +65,7 @@ class Tmux:
 
     def close(self) -> None:
         subprocess.run(
-            [TMUX, "-L", self.socket, "kill-server"], capture_output=True, env=self.env, timeout=30, check=False
+            [TMUX, "-S", self.socket, "kill-server"], capture_output=True, env=self.env, timeout=30, check=False
         )
 
 
@@ -115,7 +114,7 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         PYTHONPATH=os.pathsep.join(p for p in (str(NETBLOCK) if NETBLOCK.is_dir() else "", env.get("PYTHONPATH")) if p),
     )
     env.pop("TMUX", None)  # never attach to a tmux the tests themselves may run in
-    server = Tmux(env)
+    server = Tmux(env, tmp_path / "tmux.sock")
     yield server
     server.close()
 
