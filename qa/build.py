@@ -361,7 +361,10 @@ def write_bm25(folder: Path, texts: list[str]) -> None:
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index step at DEBUG
     retriever = bm25s.BM25()
     # An empty corpus still gets a valid (empty) index so readers need no special case.
-    retriever.index(bm25_tokenize(texts or [""]), show_progress=False)
+    tokens = bm25_tokenize(texts or [""])
+    if not tokens.vocab:  # nothing but stopwords ("It is."): one token no question can produce keeps bm25s valid
+        tokens = bm25s.tokenization.Tokenized(ids=[[0] for _ in tokens.ids], vocab={"<none>": 0})
+    retriever.index(tokens, show_progress=False)
     retriever.save(str(folder), show_progress=False)
 
 

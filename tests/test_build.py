@@ -117,3 +117,12 @@ def test_builds_switch_versions_atomically_and_keep_one_previous(settings: Setti
 def test_second_concurrent_build_is_refused(settings: Settings) -> None:
     with store.build_lock(settings.index), pytest.raises(BuildLocked, match="another `qa index build`"):
         build(settings)
+
+
+def test_articles_of_stopwords_only_still_build(tmp_path: Path) -> None:
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "short.txt").write_text("It is.\n")
+    settings = Settings(seeds=tmp_path / "seeds", index=tmp_path / "index")
+    report = build(settings)
+    assert report.articles == 1 and report.chunks == 1
+    assert status(settings).articles == 1
