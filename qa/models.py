@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 from qa import store
-from qa.embedder import CONFIG_FILE, INT8_FILE, MODEL_FILE, TOKENIZER_FILE, EmbedderConfig
+from qa.embedder import INT8_FILE, MODEL_FILE, TOKENIZER_FILE, EmbedderConfig
 from qa.errors import ModelNotFound
 from qa.settings import DEFAULT_MODEL
 
@@ -134,7 +134,7 @@ def export_onnx(source: Path, target: Path, name: str) -> None:
         )
     quantize(tmp)
     config.save(tmp)
-    if (target / CONFIG_FILE).is_file():  # another process finished the same export first: keep theirs
+    if store.model_problem(target) is None:  # another process finished the same export first: keep theirs
         shutil.rmtree(tmp, ignore_errors=True)
         return
     shutil.rmtree(target, ignore_errors=True)
