@@ -105,7 +105,9 @@ def test_questions_during_a_build_come_from_the_old_index_then_the_new(ready_ind
     assert all(code == 0 for _, code, _, _ in asks), asks
     during = [a for a in asks if a[0]]
     assert during, "no question was answered while the build ran; make the build longer"
-    assert all(source != NEW_NAME for _, _, source, _ in during), "the new article showed up before the build ended"
+    # A CLI ask that saw the build running may still open the index just after the switch: then it rightly
+    # answers from the new version. What must hold: the old index answered during the build, and never after new.
+    assert any(source != NEW_NAME for _, _, source, _ in during), "no answer came from the old index during the build"
     assert all("answering from the current index meanwhile" in err for _, _, _, err in during)
     assert asks[-1][2] == NEW_NAME, "after the build the new article must answer"
     found = [source == NEW_NAME for _, _, source, _ in asks]
@@ -220,7 +222,9 @@ async def test_tui_rebuild_while_the_cli_asks(ready_index: Paths) -> None:
     assert all(code == 0 for _, code, _, _ in results), results
     during = [r for r in results if "answering from the current index meanwhile" in r[3]]
     assert during, "no CLI question was asked while the TUI rebuilt; make the rebuild longer"
-    assert all(source != NEW_NAME for _, _, source, _ in during), "the new article showed up before the build ended"
+    # A CLI ask that saw the build running may still open the index just after the switch: then it rightly
+    # answers from the new version. What must hold: the old index answered during the build, and never after new.
+    assert any(source != NEW_NAME for _, _, source, _ in during), "no answer came from the old index during the build"
     assert results[-1][2] == NEW_NAME, "after the rebuild the new article must answer"
     found = [source == NEW_NAME for _, _, source, _ in results]
     assert found == sorted(found), "answers went from the new index back to the old one"
