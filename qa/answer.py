@@ -10,7 +10,7 @@ re-ranks the passages. Weights and thresholds were fitted on SQuAD dev (see NOTE
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +26,9 @@ CONF_WEIGHTS = (3.15, 5.72, 10.64, 2.61)
 CONF_BIAS = -10.84
 THRESHOLD = -1.0  # log-odds under this is "no confident answer" (set on SQuAD dev: see NOTES.md)
 DUPLICATE_COS = 0.92  # sentence cosine above which two sources state the same fact
-DUPLICATE_TERMS = 0.6
+DUPLICATE_TERMS = 0.6  # or Jaccard overlap of their content terms (reworded wire copy)
 _CACHE_ARTICLES = 2_000  # article texts kept between questions
-_CACHE_SENTENCES = 200_000  # stemmed sentence terms kept between questions  # or Jaccard overlap of their content terms (reworded wire copy)
+_CACHE_SENTENCES = 200_000  # sentences whose terms and mentions are kept between questions
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -63,16 +63,21 @@ def question_type(question: str) -> str | None:
     return None
 
 
+_KINDS = {"number": _NUMBER, "date": _DATE, "name": _NAME, "place": _PLACE}
+_LINKING = frozenset({"in", "at", "from", "near", "to", "into", "the"})
+
+
+def kind_mentions(kind: str, sentence: str) -> tuple[frozenset[str], ...]:
+    """The words of each mention of ``kind`` (a number, date, name or place) in the sentence."""
+    found = (frozenset(w.lower() for w in _WORD.findall(m.group())) - _LINKING for m in _KINDS[kind].finditer(sentence))
+    return tuple(words for words in found if words)
+
+
 def _type_match(kind: str | None, sentence: str, question_words: set[str]) -> float:
     """1.0 when the sentence holds something of the asked-for kind that the question does not already hold."""
     if kind is None:
         return 0.0
-    pattern = {"number": _NUMBER, "date": _DATE, "name": _NAME, "place": _PLACE}[kind]
-    for match in pattern.finditer(sentence):
-        words = {w.lower() for w in _WORD.findall(match.group())}
-        if words - question_words - {"in", "at", "from", "near", "to", "into", "the"}:
-            return 1.0
-    return 0.0
+    return 1.0 if any(words - question_words for words in kind_mentions(kind, sentence)) else 0.0
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,8 @@ class Answerer:
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self._articles: dict[int, tuple[str, str, str]] = {}
-        self._terms: dict[int, frozenset[str]] = {}
+        # sentence id -> (stemmed content terms, mentions of each question kind), kept between questions
+        self._sentences: dict[int, tuple[frozenset[str], dict[str, tuple[frozenset[str], ...]]]] = {}
 
     def ask(self, question: str, top_k: int = 5, qid: str = "1", method: str = "fused") -> Result:
         return self.ask_many([question], top_k, [qid], method)[0]
@@ -115,6 +121,25 @@ class Answerer:
     ) -> list[Result]:
         ids = list(ids) if ids is not None else [str(i) for i in range(1, len(questions) + 1)]
         return self._finish(questions, ids, self._prepare(questions), top_k, method)
+
+    def ask_stream(
+        self, questions: Sequence[str], ids: Sequence[str], top_k: int = 5, batch: int = 64
+    ) -> Iterator[Result]:
+        """Results in question order, batch by batch, for question files.
+
+        The next batch is encoded (onnxruntime and FAISS, which release the GIL) in a worker thread while this one
+        is re-ranked in Python, so the two stages share the cores instead of taking turns.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        starts = range(0, len(questions), batch)
+        with ThreadPoolExecutor(1, thread_name_prefix="qa-encode") as pool:
+            pending = [pool.submit(self._prepare, questions[i : i + batch]) for i in starts[:1]]
+            for i in starts:
+                queries = pending.pop().result()
+                if i + batch < len(questions):
+                    pending.append(pool.submit(self._prepare, questions[i + batch : i + 2 * batch]))
+                yield from self._finish(questions[i : i + batch], ids[i : i + batch], queries, top_k, "fused")
 
     def _prepare(self, questions: Sequence[str]) -> dict[int, Query]:
         """Encoded queries by position, for the questions that have words to search for."""
@@ -136,15 +161,16 @@ class Answerer:
     def _answer(self, qid: str, question: str, query: Query, top_k: int, method: str) -> Result:
         candidates = self.searcher.retrieve(query, method)
         passages = self._rerank(query, candidates[:RERANK], rerank=method == "fused")
-        kept: list[_Passage] = []
+        cosines = _pairwise_cosines(passages)
+        kept_at: list[int] = []  # positions in passages of the passages kept
         also: dict[int, list[str]] = {}
-        for p in passages:
-            twin = self._same_fact(p, kept)
+        for i, p in enumerate(passages):
+            twin = _same_fact(i, passages, kept_at, cosines)
             if twin is None:
-                kept.append(p)
-            elif twin >= 0 and p.source != kept[twin].source and p.source not in also.get(twin, []):
+                kept_at.append(i)
+            elif twin >= 0 and p.source != passages[kept_at[twin]].source and p.source not in also.get(twin, []):
                 also.setdefault(twin, []).append(p.source)
-        kept = kept[:top_k]
+        kept = [passages[i] for i in kept_at[:top_k]]
         answers = tuple(self._to_answer(rank, p, also.get(rank - 1, [])) for rank, p in enumerate(kept, 1))
         conf = confidence(kept[0]) if kept else None
         return Result(qid, question, conf is not None and conf >= THRESHOLD, answers, confidence=conf)
@@ -156,33 +182,41 @@ class Answerer:
             return []
         kind = question_type(query.text)
         qwords = {w.lower() for w in _WORD.findall(query.text)}
-        total = sum(query.weights.values()) or 1.0
+        weights = query.weights
+        total = sum(weights.values()) or 1.0
         chunks, sentences = self._chunk_rows([c.chunk_id for c in candidates])
-        all_ids = [sid for rows in sentences.values() for sid, _, _ in rows]
-        all_vecs = np.asarray(self.searcher.version.sentence_vectors[sorted(all_ids)], dtype=np.float32)
-        row_of = {sid: i for i, sid in enumerate(sorted(all_ids))}
-        cosines = all_vecs @ query.vector if len(all_ids) else np.zeros(0, dtype=np.float32)
+        texts = {cid: self._article(aid) for cid, (aid, _, _) in chunks.items()}
+        self._learn_sentences(
+            [(sid, texts[cid][2][s:e]) for cid, rows in sentences.items() for sid, s, e in rows]
+        )
+        all_ids = sorted(sid for rows in sentences.values() for sid, _, _ in rows)
+        all_vecs = np.asarray(self.searcher.version.sentence_vectors[all_ids], dtype=np.float32)
+        row_of = {sid: i for i, sid in enumerate(all_ids)}
+        cosines = (all_vecs @ query.vector).tolist() if all_ids else []
+        top_score = SENT_COS + SENT_OVERLAP + SENT_TYPE
         out: list[_Passage] = []
         for cand in candidates:
             aid, start, end = chunks[cand.chunk_id]
-            source, title, text = self._article(aid)
+            source, title, text = texts[cand.chunk_id]
             best: tuple[float, tuple[int, int], int, frozenset[str], float, float] = (
                 -1.0, (start, end), -1, frozenset(), 0.0, 0.0
             )
             for sid, s, e in sentences.get(cand.chunk_id, ()):
-                sentence = text[s:e]
-                own = self._sentence_terms(sid, sentence)
-                cos = float(cosines[row_of[sid]])
-                overlap = sum(w for t, w in query.weights.items() if t in query.matched(set(own))) / total
-                score = SENT_COS * cos + SENT_OVERLAP * overlap + SENT_TYPE * _type_match(kind, sentence, qwords)
+                own, mentions = self._sentences[sid]
+                cos = cosines[row_of[sid]]
+                matched = query.matched(set(own)) if query.alias_pairs else own
+                overlap = sum(w for t, w in weights.items() if t in matched) / total
+                score = SENT_COS * cos + SENT_OVERLAP * overlap
+                if kind is not None:
+                    found = mentions.get(kind)
+                    if found is None:
+                        found = mentions[kind] = kind_mentions(kind, text[s:e])
+                    if any(words - qwords for words in found):
+                        score += SENT_TYPE
                 if score > best[0]:
                     best = (score, (s, e), sid, own, cos, overlap)
             # Scaled to 0..1 (the best a sentence can score is SENT_COS + SENT_OVERLAP + SENT_TYPE).
-            final = (
-                (cand.fused + RERANK_WEIGHT * best[0]) / (1 + RERANK_WEIGHT * (SENT_COS + SENT_OVERLAP + SENT_TYPE))
-                if rerank
-                else cand.fused
-            )
+            final = (cand.fused + RERANK_WEIGHT * best[0]) / (1 + RERANK_WEIGHT * top_score) if rerank else cand.fused
             vector = all_vecs[row_of[best[2]]] if best[2] >= 0 else None
             out.append(
                 _Passage(
@@ -192,6 +226,17 @@ class Answerer:
             )  # fmt: skip
         out.sort(key=lambda p: -p.score)
         return out
+
+    def _learn_sentences(self, rows: list[tuple[int, str]]) -> None:
+        """Stem the sentences not seen before (their terms, for overlap with the question)."""
+        new = [(sid, text) for sid, text in rows if sid not in self._sentences]
+        if not new:
+            return
+        if len(self._sentences) + len(new) > _CACHE_SENTENCES:
+            self._sentences.clear()
+        terms = self.searcher.terms_many([text for _, text in new])
+        for (sid, text), own in zip(new, terms, strict=True):
+            self._sentences[sid] = (frozenset(own), {})  # mentions are found per kind when first asked
 
     def _chunk_rows(
         self, chunk_ids: list[int]
@@ -224,29 +269,6 @@ class Answerer:
             self._articles[aid] = found
         return found
 
-    def _sentence_terms(self, sid: int, sentence: str) -> frozenset[str]:
-        found = self._terms.get(sid)
-        if found is None:
-            if len(self._terms) >= _CACHE_SENTENCES:
-                self._terms.clear()
-            found = self._terms[sid] = frozenset(self.searcher.terms(sentence))
-        return found
-
-    def _same_fact(self, p: _Passage, kept: list[_Passage]) -> int | None:
-        """None if new; -1 if it repeats a kept passage of the same article; else the index of its twin."""
-        for i, k in enumerate(kept):
-            if p.source == k.source:
-                if p.sentence == k.sentence or (p.start < k.end and k.start < p.end and p.sentence_vector is None):
-                    return -1
-                continue
-            union = p.sentence_terms | k.sentence_terms
-            if len(union) >= 5 and len(p.sentence_terms & k.sentence_terms) / len(union) >= DUPLICATE_TERMS:
-                return i
-            if p.sentence_vector is not None and k.sentence_vector is not None:
-                if float(p.sentence_vector @ k.sentence_vector) >= DUPLICATE_COS:
-                    return i
-        return None
-
     @staticmethod
     def _to_answer(rank: int, p: _Passage, also_in: list[str]) -> Answer:
         s, e = p.sentence
@@ -263,3 +285,33 @@ class Answerer:
             highlight_end=e,
             also_in=tuple(also_in),
         )
+
+
+def _pairwise_cosines(passages: list[_Passage]) -> list[list[float]]:
+    """Cosine between the highlights of every two passages (0 where a passage has no sentence vector)."""
+    import numpy as np
+
+    if not passages:
+        return []
+    dim = next((len(p.sentence_vector) for p in passages if p.sentence_vector is not None), 1)
+    zero = np.zeros(dim, dtype=np.float32)
+    vectors = np.stack([zero if p.sentence_vector is None else p.sentence_vector for p in passages])
+    return (vectors @ vectors.T).tolist()
+
+
+def _same_fact(i: int, passages: list[_Passage], kept_at: list[int], cosines: list[list[float]]) -> int | None:
+    """None if passage i is new; -1 if it repeats a kept passage of the same article; else the index in kept_at
+    of the passage from another article that states the same fact."""
+    p = passages[i]
+    for n, j in enumerate(kept_at):
+        k = passages[j]
+        if p.source == k.source:
+            if p.sentence == k.sentence or (p.start < k.end and k.start < p.end and p.sentence_vector is None):
+                return -1
+            continue
+        union = p.sentence_terms | k.sentence_terms
+        if len(union) >= 5 and len(p.sentence_terms & k.sentence_terms) / len(union) >= DUPLICATE_TERMS:
+            return n
+        if p.sentence_vector is not None and k.sentence_vector is not None and cosines[i][j] >= DUPLICATE_COS:
+            return n
+    return None

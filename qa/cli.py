@@ -184,13 +184,14 @@ def _ask_file(answerer: Any, questions: list[Any], top_k: int, fmt: str, output:
     written = 0
     try:
         writer = Writer(out, fmt)
-        with progress_bar() as bar:
-            for i in range(0, len(questions), 64):
-                batch = questions[i : i + 64]
-                for result in answerer.ask_many([q.text for q in batch], top_k, [q.id for q in batch]):
-                    writer.write(result)
-                    written += 1
-                bar("answering", written, len(questions))
+        with progress_bar() as bar, _deferred_interrupt() as interrupted:
+            for result in answerer.ask_stream([q.text for q in questions], [q.id for q in questions], top_k):
+                writer.write(result)
+                written += 1
+                if interrupted():
+                    raise KeyboardInterrupt
+                if written % 64 == 0 or written == len(questions):
+                    bar("answering", written, len(questions))
     except KeyboardInterrupt:
         _err(f"interrupted after {written} of {len(questions)} questions; the output holds complete records")
         raise SystemExit(130) from None
@@ -199,6 +200,24 @@ def _ask_file(answerer: Any, questions: list[Any], top_k: int, fmt: str, output:
             out.close()
     if output:
         _err(f"wrote {written} answers to {output}")
+
+
+@contextmanager
+def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
+    """Ctrl+C noted, and acted on between records: an interrupt inside a write would leave a record written but
+    not counted (or half written to a pipe)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    seen: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+    try:
+        yield lambda: bool(seen)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _print_result(result: Any, fmt: str) -> None:

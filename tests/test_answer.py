@@ -86,3 +86,22 @@ def test_question_without_words_gets_a_notice(answerer: Answerer) -> None:
 )
 def test_question_type(question: str, kind: str | None) -> None:
     assert question_type(question) == kind
+
+
+def test_streamed_answers_match_one_at_a_time_in_order(answerer: Answerer) -> None:
+    questions = [
+        "who chairs the transport committee?",
+        "?!",
+        "how many members does the rowing club have?",
+        "what did the CDSB order Skylark to do?",
+    ] * 3  # more questions than one batch of 5, so the worker encodes ahead
+    ids = [f"q{i}" for i in range(len(questions))]
+    streamed = list(answerer.ask_stream(questions, ids, top_k=3, batch=5))
+    single = [answerer.ask(q, top_k=3, qid=i) for q, i in zip(questions, ids, strict=True)]
+    assert [r.id for r in streamed] == ids
+    def spans(results: list) -> list:  # batch and single encodings may differ in the last float bits
+        return [[(a.source, a.start, a.end, a.highlight_start) for a in r.answers] for r in results]
+
+    assert spans(streamed) == spans(single)
+    assert [r.confidence for r in streamed] == pytest.approx([r.confidence for r in single], abs=1e-4)
+    assert not streamed[1].answers and streamed[0].answers
