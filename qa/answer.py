@@ -196,7 +196,7 @@ class Answerer:
         top_score = SENT_COS + SENT_OVERLAP + SENT_TYPE
         out: list[_Passage] = []
         for cand in candidates:
-            aid, start, end = chunks[cand.chunk_id]
+            _, start, end = chunks[cand.chunk_id]
             source, title, text = texts[cand.chunk_id]
             best: tuple[float, tuple[int, int], int, frozenset[str], float, float] = (
                 -1.0, (start, end), -1, frozenset(), 0.0, 0.0
