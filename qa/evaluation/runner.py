@@ -27,7 +27,7 @@ Progress = Callable[[str, int, int], None]
 BATCH = 64  # questions per ask_many call: one encoder batch, and the progress bar's step
 QUESTIONS_TOP_K = 10
 SQUAD_TOP_K = 20
-BEIR_POOL = 500  # chunks per retriever: enough for 100+ distinct documents at ~2 chunks per document
+BEIR_POOL = 500  # chunks per retriever for the ranks past the app's own pool: 100+ documents at ~2-3 chunks each
 # Module constants that tuning changes; recorded with every report so figures can be traced to a setting.
 TUNING = {
     "qa.search": ("DENSE_WEIGHT", "POOL"),
@@ -390,8 +390,13 @@ def run_beir(
 ) -> Report:
     """nDCG@10 and R@100 of document rankings; a document ranks where its best chunk does.
 
-    This measures retrieval (``Searcher.retrieve``), not the Answerer's sentence re-ranking, which looks at only
-    the first few candidates and so cannot rank 100 documents.
+    BEIR judges documents while the app retrieves passages, so each method's chunks map to documents in two parts
+    (see ``_documents``): first the product's own ranking, ``Searcher.retrieve`` with its default pool, exactly as
+    a question sees it; then, for the documents that ranking does not reach, a deeper retrieval (``pool`` chunks
+    per retriever) in its own order, so R@100 has 100 documents to look at. The pool matters to fusion: min-max
+    normalization runs over the pool, so ranking the first documents from a 500-chunk pool would measure a fusion
+    the app never runs. The Answerer's sentence re-ranking is left out: it reorders only the first few passages,
+    and on SciFact it lowered nDCG@10 (see NOTES.md, "BEIR trial").
     """
     methods = check_methods(methods)
     started = time.perf_counter()
@@ -449,4 +454,10 @@ def run_beir(
 
 
 def _documents(searcher: Searcher, query: Query, method: str, pool: int, source_of: dict[int, str]) -> list[str]:
-    return metrics.dedupe(source_of[c.chunk_id] for c in searcher.retrieve(query, method, pool=pool))
+    """Document ids, best first: those of the app's own ranking (default pool), then those only a ``pool`` reaches.
+
+    Within each part a document ranks where its best chunk does (MaxP).
+    """
+    head = searcher.retrieve(query, method)
+    tail = searcher.retrieve(query, method, pool=pool)
+    return metrics.dedupe(source_of[c.chunk_id] for c in (*head, *tail))
