@@ -368,11 +368,14 @@ def write_bm25(folder: Path, texts: list[str]) -> None:
     retriever.save(str(folder), show_progress=False)
 
 
-def status(settings: Settings) -> IndexStatus:
-    """What the live index holds and which seed files are new, changed or removed since it was built."""
+def status(settings: Settings, opened: store.Version | None = None) -> IndexStatus:
+    """What the live index holds and which seed files are new, changed or removed since it was built.
+
+    ``opened``: the live version, already opened by the caller (it stays open); else it is opened and closed here.
+    """
     from qa.ingest import discover
 
-    version = store.Version.open(settings.index)
+    version = opened or store.Version.open(settings.index)
     try:
         db = version.db
         known = {
@@ -400,7 +403,8 @@ def status(settings: Settings) -> IndexStatus:
             removed=tuple(sorted(set(known) - seen)),
         )
     finally:
-        version.close()
+        if opened is None:
+            version.close()
 
 
 def _changed(path: Path, known: tuple[int, int, str | None]) -> bool:
@@ -417,10 +421,13 @@ def _changed(path: Path, known: tuple[int, int, str | None]) -> bool:
         return True
 
 
-def needs_build(settings: Settings) -> str | None:
-    """Why the index must be built before answering (missing, damaged, other model, stale), or None."""
+def needs_build(settings: Settings, opened: store.Version | None = None) -> str | None:
+    """Why the index must be built before answering (missing, damaged, other model, stale), or None.
+
+    ``opened``: the live version if the caller has it open already (see ``status``).
+    """
     try:
-        st = status(settings)
+        st = status(settings, opened)
     except IndexMissing:
         return "no index yet"
     except IndexDamaged as exc:

@@ -79,11 +79,10 @@ def chat(seeds: Path | None, index: Path | None, model: str | None) -> None:
 
 
 def _prompt_loop(settings: Settings) -> None:
-    from qa.session import ensure_index, open_answerer
+    from qa.session import ready_answerer
 
     with progress_bar() as bar:
-        ensure_index(settings, _err, bar)
-    answerer = open_answerer(settings)
+        answerer, _ = ready_answerer(settings, _err, bar)
     _err("Ask a question (empty line or ctrl+d to quit).")
     n = 0
     while True:
@@ -152,7 +151,7 @@ def ask(
     skip_bad: bool, seeds: Path | None, index: Path | None, model: str | None,
 ) -> None:  # fmt: skip
     """Answer QUESTION, or every question in --file."""
-    from qa.session import ensure_index, open_answerer
+    from qa.session import ready_answerer
 
     if (question is None) == (file is None):
         raise click.UsageError("give a QUESTION or --file FILE (not both)")
@@ -169,8 +168,7 @@ def ask(
         if fmt not in ("text", "json"):
             raise click.UsageError("a single question prints text or json")
     with progress_bar() as bar:
-        ensure_index(settings, _err, bar)
-    answerer = open_answerer(settings)
+        answerer, _ = ready_answerer(settings, _err, bar)
     if question is not None:
         _print_result(answerer.ask(question, settings.top_k), fmt)
         return
@@ -316,13 +314,12 @@ def eval_questions(
     """Hit@1/3/10, MRR@10, highlight accuracy and misses of our JSONL questions against the current index."""
     from qa.evaluation.datasets import load_questions
     from qa.evaluation.runner import run_questions
-    from qa.session import ensure_index, open_answerer
+    from qa.session import ready_answerer
 
     settings = _settings(seeds=seeds, index=index, model=model)
     items = load_questions(questions)
     with progress_bar() as bar:
-        ensure_index(settings, _err, bar)
-        answerer = open_answerer(settings)
+        answerer, _ = ready_answerer(settings, _err, bar)
         report = run_questions(answerer, items, _methods(method), bar)
     _show_report(report, json_out)
 

@@ -86,9 +86,13 @@ class Searcher:
 
     @classmethod
     def open(cls, root: Path) -> Searcher:
-        version = store.Version.open(root)
+        return cls.of(store.Version.open(root))
+
+    @classmethod
+    def of(cls, version: store.Version) -> Searcher:
+        """A searcher over an opened version (closed here if its model cannot be loaded)."""
         try:
-            embedder = Embedder(store.model_dir(root, version.manifest["model_key"]))
+            embedder = Embedder(store.model_dir(version.root, version.manifest["model_key"]))
         except Exception:
             version.close()
             raise

@@ -126,3 +126,32 @@ def test_articles_of_stopwords_only_still_build(tmp_path: Path) -> None:
     report = build(settings)
     assert report.articles == 1 and report.chunks == 1
     assert status(settings).articles == 1
+
+
+def test_ready_answerer_opens_a_current_index_once_and_builds_a_stale_one(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa import session
+
+    opened: list[Path] = []
+    real_open = store.Version.open.__func__  # type: ignore[attr-defined]
+
+    def counting_open(cls: type[store.Version], root: Path) -> store.Version:
+        opened.append(root)
+        return real_open(cls, root)
+
+    monkeypatch.setattr(store.Version, "open", classmethod(counting_open))
+    answerer, report = session.ready_answerer(settings, lambda _: None)  # no index yet: built, then opened
+    answerer.searcher.close()
+    assert report is not None and report.added == 4
+    opened.clear()
+    answerer, report = session.ready_answerer(settings, lambda _: None)
+    try:
+        assert report is None and len(opened) == 1
+        assert answerer.ask("who chairs the transport committee?").answers
+    finally:
+        answerer.searcher.close()
+    (settings.seeds / "extra.txt").write_text("The lighthouse reopened on Friday after a year of repairs.\n")
+    answerer, report = session.ready_answerer(settings, lambda _: None)
+    answerer.searcher.close()
+    assert report is not None and report.added == 1
