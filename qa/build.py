@@ -183,8 +183,15 @@ class _Previous:
         ).fetchall()
         chunks, sentence_vectors = [], []
         ids = [r[0] for r in rows]
+        by_chunk: dict[int, list[tuple[int, int, int]]] = {cid: [] for cid in ids}
+        for sid, cid, s, e in db.execute(
+            'SELECT s.id, s.chunk_id, s.start, s."end" FROM sentences s JOIN chunks c ON c.id = s.chunk_id '
+            "WHERE c.article_id = ? ORDER BY s.id",
+            (found[0],),
+        ):
+            by_chunk[cid].append((sid, s, e))
         for cid, ordinal, start, end in rows:
-            sents = db.execute('SELECT id, start, "end" FROM sentences WHERE chunk_id = ? ORDER BY id', (cid,)).fetchall()
+            sents = by_chunk[cid]
             chunks.append(Chunk(ordinal, start, end, article.text[start:end], tuple((s, e) for _, s, e in sents)))
             sentence_vectors.append(np.asarray(self.version.sentence_vectors[[s[0] for s in sents]], dtype=np.float32))
         vectors = (

@@ -141,7 +141,7 @@ class Searcher:
         result = []
         for question, (text, pairs), vec in zip(questions, expanded, vectors, strict=True):
             own = tuple(dict.fromkeys(self.terms(question)))
-            terms = tuple(dict.fromkeys(own + tuple(self.terms(text))))
+            terms = tuple(dict.fromkeys(own + tuple(self.terms(text)))) if pairs else own
             alias_pairs = tuple((frozenset(self.terms(a)), frozenset(self.terms(b))) for a, b in pairs)
             weights = {t: self.idf(t) for t in dict.fromkeys(self.terms(question, content_only=True))}
             result.append(Query(question, vec, terms, weights, alias_pairs))
