@@ -19,8 +19,10 @@ ARTICLES = [
 ]
 
 
-def key(articles: Sequence[Article] = ARTICLES, model: str = "m1", chunker: ChunkerSettings | None = None) -> str:
-    return corpus_key(articles, model, chunker or ChunkerSettings())
+def key(
+    articles: Sequence[Article] = ARTICLES, model: str = "m1", chunker: ChunkerSettings | None = None, code: str = "c1"
+) -> str:
+    return corpus_key(articles, model, chunker or ChunkerSettings(), code)
 
 
 def test_same_collection_same_key() -> None:
@@ -37,8 +39,9 @@ def test_same_collection_same_key() -> None:
         lambda: key(articles=ARTICLES[:1]),
         lambda: key(model="m2"),
         lambda: key(chunker=ChunkerSettings(target_tokens=120)),
+        lambda: key(code="c2"),
     ],
-    ids=["text", "source", "blocks", "order", "fewer", "model", "chunker"],
+    ids=["text", "source", "blocks", "order", "fewer", "model", "chunker", "index code"],
 )
 def test_any_change_gets_another_key(changed: Callable[[], str]) -> None:
     assert changed() != key()

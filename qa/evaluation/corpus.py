@@ -1,9 +1,11 @@
 """A cached index of in-memory Articles, built with the same machinery as ``qa index build``.
 
-Each collection's index lives in ``<cache>/<key>``, where the key hashes the articles, the model and the chunker; a
-second run over the same collection opens it and spends its time on questions only. The folder is an ordinary index
-(``qa ask --index <folder>`` works on it). Build steps reuse ``qa.build``'s internals so chunking, embedding and
-writing are exactly what a user's index gets; only the "read files from a folder" step is replaced.
+Each collection's index lives in ``<cache>/<key>``, where the key hashes the articles, the model, the chunker and
+the source of the modules that decide what an index holds (so a change to alias extraction, say, is measured on an
+index built with it, never on a stale one); a second run over the same collection opens it and spends its time on
+questions only. The folder is an ordinary index (``qa ask --index <folder>`` works on it). Build steps reuse
+``qa.build``'s internals so chunking, embedding and writing are exactly what a user's index gets; only the "read
+files from a folder" step is replaced.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from qa.settings import Settings
 
 CORPUS_FORMAT = 1  # bump when what goes into an evaluation index changes in a way the key cannot see
 LOCK_WAIT = 3600.0  # seconds to wait for another run building the same collection
+INDEX_CODE = ("qa.chunking", "qa.embedder", "qa.aliases", "qa.build")  # their output is stored in the index
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -41,16 +44,29 @@ def default_cache() -> Path:
     return Path(base) / "qa" / "eval"
 
 
-def corpus_key(articles: Sequence[Article], model_key: str, chunker: ChunkerSettings) -> str:
+def _code_digest() -> str:
+    """A digest of the source of ``INDEX_CODE`` as imported."""
+    import importlib
+
+    digest = hashlib.sha256()
+    for name in INDEX_CODE:
+        digest.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_DIGEST = _code_digest()  # read once: the files may change on disk while a run uses the modules already imported
+
+
+def corpus_key(articles: Sequence[Article], model_key: str, chunker: ChunkerSettings, code: str = CODE_DIGEST) -> str:
     """Identity of an evaluation index.
 
     It covers every article's source, title, text hash and blocks, the model, how documents are encoded (int8 or
-    fp32) and the chunker: a change to any of them gets a fresh index instead of stale vectors.
+    fp32), the chunker and the code that builds the index: a change to any of them gets a fresh index instead of
+    stale vectors or aliases.
     """
     documents = "int8" if int8_documents() else "fp32"
-    digest = hashlib.sha256(
-        f"qa-eval/{CORPUS_FORMAT}/store{store.FORMAT_VERSION}\n{model_key}/{documents}\n{chunker.key()}\n".encode()
-    )
+    head = f"qa-eval/{CORPUS_FORMAT}/store{store.FORMAT_VERSION}\n{model_key}/{documents}\n{chunker.key()}\n{code}\n"
+    digest = hashlib.sha256(head.encode())
     for a in articles:
         digest.update(json.dumps([a.source, a.title, a.content_hash, a.blocks]).encode("utf-8"))
         digest.update(b"\n")
