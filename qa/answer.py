@@ -207,7 +207,7 @@ class Answerer:
                 matched = query.matched(set(own)) if query.alias_pairs else own
                 overlap = sum(w for t, w in weights.items() if t in matched) / total
                 score = SENT_COS * cos + SENT_OVERLAP * overlap
-                if kind is not None:
+                if kind is not None and score + SENT_TYPE > best[0]:  # else the type cannot make it the best
                     found = mentions.get(kind)
                     if found is None:
                         found = mentions[kind] = kind_mentions(kind, text[s:e])
@@ -309,9 +309,10 @@ def _same_fact(i: int, passages: list[_Passage], kept_at: list[int], cosines: li
             if p.sentence == k.sentence or (p.start < k.end and k.start < p.end and p.sentence_vector is None):
                 return -1
             continue
-        union = p.sentence_terms | k.sentence_terms
-        if len(union) >= 5 and len(p.sentence_terms & k.sentence_terms) / len(union) >= DUPLICATE_TERMS:
-            return n
         if p.sentence_vector is not None and k.sentence_vector is not None and cosines[i][j] >= DUPLICATE_COS:
+            return n
+        shared = len(p.sentence_terms & k.sentence_terms)
+        union = len(p.sentence_terms) + len(k.sentence_terms) - shared
+        if union >= 5 and shared / union >= DUPLICATE_TERMS:
             return n
     return None
