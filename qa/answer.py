@@ -183,6 +183,7 @@ class Answerer:
         kind = question_type(query.text)
         qwords = {w.lower() for w in _WORD.findall(query.text)}
         weights = query.weights
+        wanted = weights.keys()
         total = sum(weights.values()) or 1.0
         chunks, sentences = self._chunk_rows([c.chunk_id for c in candidates])
         texts = {cid: self._article(aid) for cid, (aid, _, _) in chunks.items()}
@@ -205,7 +206,7 @@ class Answerer:
                 own, mentions = self._sentences[sid]
                 cos = cosines[row_of[sid]]
                 matched = query.matched(set(own)) if query.alias_pairs else own
-                overlap = sum(w for t, w in weights.items() if t in matched) / total
+                overlap = sum(map(weights.__getitem__, wanted & matched)) / total
                 score = SENT_COS * cos + SENT_OVERLAP * overlap
                 if kind is not None and score + SENT_TYPE > best[0]:  # else the type cannot make it the best
                     found = mentions.get(kind)
