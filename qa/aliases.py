@@ -1,8 +1,17 @@
 """Short forms and long forms found in the indexed text, so "LAPD" finds "Los Angeles Police Department" and back.
 
 No hand list: an alias is an all-caps word whose letters are the initials of a capitalized phrase, where the pair is
-defined in the text ("Immigration and Customs Enforcement (ICE)") or implied by both appearing in the corpus, or a
-capitalized phrase of three or more words whose initials a question uses.
+
+- defined in the text: "Immigration and Customs Enforcement (ICE)" or "ICE (Immigration and Customs Enforcement)";
+- implied: the phrase, in running text, and the acronym appear in the same article (news spells a name out once
+  and abbreviates it after, often without brackets);
+- or guessed for an acronym the articles never use: a capitalized phrase of three or more words, in running text,
+  whose initials a question uses.
+
+Initials alone match a great deal by chance, so implied and guessed long forms come only from running text: a
+title-case or all-caps line (a headline, a title, a heading) capitalizes ordinary words, and "Stem Cells" or
+"Is Due" there are not names. A long form never starts or ends with a function word, never crosses a sentence end
+("Monday. Strathclyde Police") and is never all capitals ("CONCLUSIONS AND RELEVANCE", a heading).
 """
 
 from __future__ import annotations
@@ -14,8 +23,17 @@ from collections.abc import Iterable
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b")
 _CAP = r"[A-Z][\w'’.-]*"
 _JOIN = r"(?:of|and|for|the|on|in|de|du|&)"
-_PHRASE = re.compile(rf"\b{_CAP}(?:\s+(?:{_JOIN}\s+)*{_CAP})+")
+_PHRASE_RE = rf"\b{_CAP}(?:\s+(?:{_JOIN}\s+)*{_CAP})+"
+_PHRASE = re.compile(_PHRASE_RE)
+_DEFINED = re.compile(  # "Long Form (LF)" and "LF (Long Form)"
+    rf"({_PHRASE_RE})\s+\(\s*([A-Z][A-Z&]{{1,7}})s?\s*\)|\b([A-Z][A-Z&]{{1,7}})s?\s+\(\s*({_PHRASE_RE})\s*\)"
+)
+RIVAL = 4  # a second long form of an acronym is used when seen at least 1/RIVAL as often as the first
+_BRACKETED = re.compile(r"\(\s*([A-Z][A-Z&]{1,7}s?)\s*\)")
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _SMALL = {"of", "and", "for", "the", "on", "in", "de", "du", "&"}
+_TITLE_SHARE = 0.75  # a line whose longer words are at least this share capitalized is a headline, not text
+_INITIAL = re.compile(r"[A-Z]\.")  # a middle initial ("John F. Kennedy"), the one word of a long form without lowercase
 
 
 def initials(phrase: str) -> set[str]:
@@ -26,18 +44,81 @@ def initials(phrase: str) -> set[str]:
     return {big, every}
 
 
-def _phrases(text: str) -> Iterable[str]:
-    for match in _PHRASE.finditer(text):
+def _capitals(line: str) -> bool:
+    """Whether a line is set in capitals; its words are not acronyms ("'NOW'S THE TIME': TRUMP VICTORY ...")."""
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def _headline(line: str) -> bool:
+    """Whether a line is set in title case or capitals (a headline, title or heading) rather than running text."""
+    if _capitals(line):
+        return True
+    longer = [w for w in _WORD.findall(line) if len(w) >= 4]
+    return len(longer) >= 2 and sum(w[0].isupper() for w in longer) >= _TITLE_SHARE * len(longer)
+
+
+def _function_words() -> frozenset[str]:
+    # Deferred: bm25s (0.3 s to import) is needed only when an index is built, not whenever `qa` starts.
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS) - _SMALL
+
+
+def _clean(words: list[str]) -> list[str]:
+    """A long form's words with a trailing full stop and possessive removed ("United States." -> "United States")."""
+    words = list(words)
+    last = words[-1].rstrip(".")
+    words[-1] = re.sub(r"['’]s?$", "", last) or last
+    return words
+
+
+def _long_form(words: list[str], function: frozenset[str]) -> str | None:
+    """The words as a long form, or None if they cannot be one (see the module docstring)."""
+    if len(words) < 2 or words[0].lower() in _SMALL or words[-1].lower() in _SMALL:
+        return None
+    if words[0].lower() in function or words[-1].lower() in function:
+        return None
+    words = _clean(words)
+    for i, word in enumerate(words):
+        if word.lower() in _SMALL or _INITIAL.fullmatch(word) and 0 < i < len(words) - 1:
+            continue
+        # A word in capitals or with digits is an acronym or code itself ("UKIP and Kilroy-Silk", "IL-28 and
+        # IL-29"); a full stop inside ends a sentence ("Monday. Strathclyde Police").
+        if not any(c.islower() for c in word) or any(c.isdigit() for c in word) or word.endswith("."):
+            return None
+    return " ".join(words)
+
+
+def _phrases(line: str, function: frozenset[str]) -> Iterable[str]:
+    for match in _PHRASE.finditer(line):
         words = match.group().split()
-        # Trim joining words at the edges and sub-phrases starting at each capitalized word, so
-        # "Former Los Angeles Police Department" also yields "Los Angeles Police Department".
-        while words and words[-1].lower() in _SMALL:
-            words.pop()
+        # Sub-phrases starting at each capitalized word, so "Former Los Angeles Police Department" also yields
+        # "Los Angeles Police Department"; each is trimmed of joining and function words at its end.
         for i in range(len(words)):
-            if words[i].lower() in _SMALL:
-                continue
-            if len(words) - i >= 2:
-                yield " ".join(words[i:])
+            for j in range(len(words), i + 1, -1):
+                if words[j - 1].lower() in _SMALL | function:
+                    continue
+                form = _long_form(words[i:j], function)
+                if form:
+                    yield form
+                break
+
+
+def _definitions(text: str, function: frozenset[str]) -> Iterable[tuple[str, str]]:
+    """(short, long) for each "Long Form (LF)" or "LF (Long Form)"; the longest tail of the phrase that fits."""
+    for match in _DEFINED.finditer(text):
+        phrase, short = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        words = phrase.split()
+        for i in range(len(words)):
+            form = _long_form(words[i:], function)
+            if form and short in initials(form):
+                yield short, form
+                break
+
+
+def _acronym(word: str) -> str:
+    return word[:-1] if word.endswith("s") and word[:-1].isupper() else word
 
 
 Alias = tuple[str, str, int, bool]  # short, long, how often seen, whether the short form itself is in the corpus
@@ -45,19 +126,35 @@ Alias = tuple[str, str, int, bool]  # short, long, how often seen, whether the s
 
 def extract(texts: Iterable[str]) -> list[Alias]:
     """Alias pairs over the corpus."""
+    function = _function_words()
     acronyms: Counter[str] = Counter()
     phrases: Counter[str] = Counter()
+    defined: Counter[tuple[str, str]] = Counter()
+    together: Counter[tuple[str, str]] = Counter()  # articles where both forms of an implied pair appear
     for text in texts:
-        acronyms.update(a.rstrip("s") if a.endswith("s") and a[:-1].isupper() else a for a in _ACRONYM.findall(text))
-        phrases.update(_phrases(text))
-    pairs: list[Alias] = []
+        lines = text.splitlines()
+        own_acronyms = Counter(_acronym(a) for line in lines if not _capitals(line) for a in _ACRONYM.findall(line))
+        own_phrases = Counter(p for line in lines if not _headline(line) for p in _phrases(line, function))
+        acronyms.update(own_acronyms)
+        phrases.update(own_phrases)
+        defined.update(_definitions(text, function))
+        together.update((short, p) for p in own_phrases for short in initials(p) if short in own_acronyms)
+    # How often a pair is seen: definitions plus articles with both forms (not the acronym's own count, which
+    # every long form of "US" would share).
+    pairs: dict[tuple[str, str], Alias] = {}
+    for (short, phrase), count in defined.items():
+        pairs[short, phrase] = (short, phrase, count + together[short, phrase], True)
+    spelled = {short for short, _ in defined}
+    for (short, phrase), count in together.items():
+        if short not in spelled:  # where the articles spell an acronym out, that is what it stands for
+            pairs[short, phrase] = (short, phrase, count, True)
     for phrase, count in phrases.items():
+        if len(phrase.split()) < 3:
+            continue
         for short in initials(phrase):
-            if len(short) < 2:
-                continue
-            if short in acronyms or (len(phrase.split()) >= 3 and len(short) >= 3):
-                pairs.append((short, phrase, count + acronyms.get(short, 0), short in acronyms))
-    return pairs
+            if len(short) >= 3 and short not in acronyms:
+                pairs[short, phrase] = (short, phrase, count, False)
+    return list(pairs.values())
 
 
 class Aliases:
@@ -78,9 +175,13 @@ class Aliases:
     def expansions(self, question: str) -> list[tuple[str, str]]:
         """(form in the question, other form) for the short and long forms in the question, most frequent first."""
         found: list[tuple[str, str]] = []
+        # An acronym the question spells out itself ("epigenetic modulating agents (EMAs)") means what it says.
+        own = {_acronym(match.group(1)) for match in _BRACKETED.finditer(question)}
         for acronym in sorted(set(_ACRONYM.findall(question))):
             key = acronym if acronym in self.long else acronym.rstrip("s")
-            found.extend((acronym, long) for _, long in self.long.get(key, [])[:2])
+            forms = self.long.get(key, [])[:2] if _acronym(acronym) not in own else []
+            # A second meaning only when it is nearly as common: "US" is "United States", not "Universal Studio".
+            found.extend((acronym, long) for count, long in forms if count * RIVAL >= forms[0][0])
         lowered = question.lower()
         words = re.findall(r"[\w'’.&-]+", lowered)
         covered: set[int] = set()
@@ -92,4 +193,3 @@ class Aliases:
                     found.extend((gram, short) for short in sorted(self.short.get(gram, ())))
         seen: set[str] = set()
         return [f for f in found if not (f[1] in seen or seen.add(f[1])) and f[1].lower() not in lowered]
-

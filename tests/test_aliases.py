@@ -18,7 +18,9 @@ def test_defined_acronym_expands_to_long_form() -> None:
 
 def test_long_form_expands_to_acronym_used_in_corpus() -> None:
     aliases = Aliases(extract([TEXT]))
-    assert ("regional water quality board", "RWQB") in aliases.expansions("what did the regional water quality board do")
+    assert ("regional water quality board", "RWQB") in aliases.expansions(
+        "what did the regional water quality board do"
+    )
 
 
 def test_implied_acronym_matches_a_long_phrase_never_abbreviated_in_text() -> None:
@@ -31,3 +33,73 @@ def test_unknown_acronym_and_plain_question_expand_to_nothing() -> None:
     aliases = Aliases(extract([TEXT]))
     assert aliases.expansions("What did the XYZQ say?") == []
     assert aliases.expansions("how large was the fine") == []
+
+
+# Headlines, titles and headings capitalize ordinary words; initials matched there are chance, not names.
+HEADLINES = (
+    "Harbour Crane Repair Is Due\n\n"
+    "Port Braces For Storm Cells\n\n"
+    "'The port said its SC fleet was ready. Repairs to the cranes are due next week, and the ID checks at the gate "
+    "continue.\n\n"
+    "'NOW'S THE TIME': DOCK WORKERS HAS UNION ADMIN BRACING FOR STRIKE\n\n"
+    "CONCLUSIONS AND RELEVANCE: the CR of the survey was high."
+)
+
+
+def test_title_case_headline_makes_no_pair() -> None:
+    aliases = Aliases(extract([HEADLINES]))
+    assert aliases.expansions("what happened to the storm cells") == []
+
+
+def test_long_form_is_not_only_function_words_or_capitals() -> None:
+    aliases = Aliases(extract([HEADLINES]))
+    assert aliases.expansions("when is due the crane repair") == []
+    assert aliases.expansions("What was the CR?") == []  # "OBJECTIVES AND RESULTS" is a heading, not a name
+
+
+def test_all_caps_headline_words_are_not_acronyms() -> None:
+    pairs = extract([HEADLINES + "\n\nThe Union Admin Bracing group met the Harbour Authority Staff."])
+    assert not [p for p in pairs if p[0] in {"UAB", "HAS"} and p[3]]
+
+
+def test_implied_pair_needs_both_forms_in_one_article() -> None:
+    texts = ["Shares in Krispy Kreme fell on Monday after the results.", "The KK ferry sails at noon daily."]
+    assert Aliases(extract(texts)).expansions("Why did Krispy Kreme shares fall?") == []
+    together = ["The Harbour Pilots Association met on Monday. Later the HPA said the pilots would strike."]
+    assert ("HPA", "Harbour Pilots Association") in Aliases(extract(together)).expansions("What did the HPA say?")
+
+
+def test_long_form_does_not_cross_a_sentence_or_hold_another_acronym() -> None:
+    text = (
+        "The strike began on Monday. Strathclyde Port said the MSP would talk to the union, "
+        "and the EU and UK ministers met on Tuesday."
+    )
+    others = [other for _, other in Aliases(extract([text])).expansions("What did the MSP say about the EU?")]
+    assert others == []
+
+
+def test_defined_pair_wins_over_implied_ones_and_a_rare_second_meaning() -> None:
+    texts = [
+        "The Coastal Drone Safety Board (CDSB) grounded the fleet. Cargo Dock Services Bureau staff agreed.",
+        "The CDSB met the Cargo Dock Services Bureau on Friday.",
+    ]
+    assert Aliases(extract(texts)).expansions("Why did the CDSB ground the fleet?") == [
+        ("CDSB", "Coastal Drone Safety Board")
+    ]
+
+
+def test_acronym_the_question_defines_is_not_expanded() -> None:
+    aliases = Aliases(extract([TEXT]))
+    assert aliases.expansions("Did the river water quality body (RWQB) act?") == []
+
+
+def test_seeds_keep_their_aliases() -> None:
+    from pathlib import Path
+
+    seeds = Path(__file__).parent.parent / "seeds"
+    aliases = Aliases(extract(p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))))
+    assert ("ICE", "Immigration and Customs Enforcement") in aliases.expansions("What does ICE do?")
+    assert ("LAPD", "Los Angeles Police Department") in aliases.expansions("Who leads the LAPD?")
+    assert ("immigration and customs enforcement", "ICE") in aliases.expansions(
+        "who runs immigration and customs enforcement"
+    )
