@@ -25,11 +25,13 @@ _CAP = r"[A-Z][\w'’.-]*"
 _JOIN = r"(?:of|and|for|the|on|in|de|du|&)"
 _PHRASE_RE = rf"\b{_CAP}(?:\s+(?:{_JOIN}\s+)*{_CAP})+"
 _PHRASE = re.compile(_PHRASE_RE)
-_DEFINED = re.compile(  # "Long Form (LF)" and "LF (Long Form)"
-    rf"({_PHRASE_RE})\s+\(\s*([A-Z][A-Z&]{{1,7}})s?\s*\)|\b([A-Z][A-Z&]{{1,7}})s?\s+\(\s*({_PHRASE_RE})\s*\)"
-)
+_BEFORE = re.compile(rf"({_PHRASE_RE})\s+$")  # the phrase before "(LF)"
+_SPELLED = re.compile(rf"\b([A-Z][A-Z&]{{1,7}})s?\s+\(\s*({_PHRASE_RE})\s*\)")  # "LF (Long Form)"
+_REACH = 200  # characters before "(LF)" searched for its long form
 RIVAL = 4  # a second long form of an acronym is used when seen at least 1/RIVAL as often as the first
 _BRACKETED = re.compile(r"\(\s*([A-Z][A-Z&]{1,7}s?)\s*\)")
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _SMALL = {"of", "and", "for", "the", "on", "in", "de", "du", "&"}
 _TITLE_SHARE = 0.75  # a line whose longer words are at least this share capitalized is a headline, not text
@@ -46,14 +48,12 @@ def initials(phrase: str) -> set[str]:
 
 def _capitals(line: str) -> bool:
     """Whether a line is set in capitals; its words are not acronyms ("'NOW'S THE TIME': TRUMP VICTORY ...")."""
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    upper = len(_UPPER.findall(line))  # regexes: a Python loop per letter is 5x slower
+    return upper >= 7 and upper >= 4 * len(_LOWER.findall(line))  # 80 % of at least 8 letters
 
 
 def _headline(line: str) -> bool:
-    """Whether a line is set in title case or capitals (a headline, title or heading) rather than running text."""
-    if _capitals(line):
-        return True
+    """Whether a line not in capitals is set in title case (a headline, title or heading) rather than running text."""
     longer = [w for w in _WORD.findall(line) if len(w) >= 4]
     return len(longer) >= 2 and sum(w[0].isupper() for w in longer) >= _TITLE_SHARE * len(longer)
 
@@ -97,7 +97,7 @@ def _phrases(line: str, function: frozenset[str]) -> Iterable[str]:
         # "Los Angeles Police Department"; each is trimmed of joining and function words at its end.
         for i in range(len(words)):
             for j in range(len(words), i + 1, -1):
-                if words[j - 1].lower() in _SMALL | function:
+                if words[j - 1].lower() in _SMALL or words[j - 1].lower() in function:
                     continue
                 form = _long_form(words[i:j], function)
                 if form:
@@ -107,8 +107,14 @@ def _phrases(line: str, function: frozenset[str]) -> Iterable[str]:
 
 def _definitions(text: str, function: frozenset[str]) -> Iterable[tuple[str, str]]:
     """(short, long) for each "Long Form (LF)" or "LF (Long Form)"; the longest tail of the phrase that fits."""
-    for match in _DEFINED.finditer(text):
-        phrase, short = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+    # The bracketed acronym is found first: matching phrases at every capitalized word costs 3x more.
+    found = []
+    for match in _BRACKETED.finditer(text):
+        before = _BEFORE.search(text, max(0, match.start() - _REACH), match.start())
+        if before:
+            found.append((before.group(1), _acronym(match.group(1))))
+    found.extend((m.group(2), m.group(1)) for m in _SPELLED.finditer(text))
+    for phrase, short in found:
         words = phrase.split()
         for i in range(len(words)):
             form = _long_form(words[i:], function)
@@ -132,9 +138,11 @@ def extract(texts: Iterable[str]) -> list[Alias]:
     defined: Counter[tuple[str, str]] = Counter()
     together: Counter[tuple[str, str]] = Counter()  # articles where both forms of an implied pair appear
     for text in texts:
-        lines = text.splitlines()
-        own_acronyms = Counter(_acronym(a) for line in lines if not _capitals(line) for a in _ACRONYM.findall(line))
-        own_phrases = Counter(p for line in lines if not _headline(line) for p in _phrases(line, function))
+        lines = [(line, _capitals(line)) for line in text.splitlines()]
+        own_acronyms = Counter(_acronym(a) for line, caps in lines if not caps for a in _ACRONYM.findall(line))
+        own_phrases = Counter(
+            p for line, caps in lines if not caps and not _headline(line) for p in _phrases(line, function)
+        )
         acronyms.update(own_acronyms)
         phrases.update(own_phrases)
         defined.update(_definitions(text, function))
