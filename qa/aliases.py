@@ -16,9 +16,14 @@ title-case or all-caps line (a headline, a title, a heading) capitalizes ordinar
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b")
 _CAP = r"[A-Z][\w'’.-]*"
@@ -58,6 +63,7 @@ def _headline(line: str) -> bool:
     return len(longer) >= 2 and sum(w[0].isupper() for w in longer) >= _TITLE_SHARE * len(longer)
 
 
+@lru_cache(maxsize=1)
 def _function_words() -> frozenset[str]:
     # Deferred: bm25s (0.3 s to import) is needed only when an index is built, not whenever `qa` starts.
     from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -130,23 +136,79 @@ def _acronym(word: str) -> str:
 Alias = tuple[str, str, int, bool]  # short, long, how often seen, whether the short form itself is in the corpus
 
 
+@dataclass
+class Scan:
+    """What one article contributes to the corpus's aliases; kept in the index so unchanged articles are not
+    scanned again on an incremental build (see ``combine``)."""
+
+    acronyms: Counter[str]
+    phrases: Counter[str]
+    defined: Counter[tuple[str, str]]
+    together: Counter[tuple[str, str]]  # implied pairs with both forms in this article
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "rules": rules(),
+                "acronyms": self.acronyms,
+                "phrases": self.phrases,
+                "defined": [[s, lf, n] for (s, lf), n in self.defined.items()],
+                "together": [[s, lf, n] for (s, lf), n in self.together.items()],
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Scan | None:
+        """The stored scan, or None when it was made by other rules (or cannot be read): scan again."""
+        try:
+            data = json.loads(text)
+            if data.get("rules") != rules():
+                return None
+            return cls(
+                Counter(data["acronyms"]),
+                Counter(data["phrases"]),
+                Counter({(s, lf): n for s, lf, n in data["defined"]}),
+                Counter({(s, lf): n for s, lf, n in data["together"]}),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+@lru_cache(maxsize=1)
+def rules() -> str:
+    """A digest of this module's source: stored scans made by other rules are not reused."""
+    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
+
+
+def scan(text: str, function: frozenset[str] | None = None) -> Scan:
+    """One article's acronyms, long-form phrases, defined pairs and implied pairs."""
+    function = _function_words() if function is None else function
+    lines = [(line, _capitals(line)) for line in text.splitlines()]
+    acronyms = Counter(_acronym(a) for line, caps in lines if not caps for a in _ACRONYM.findall(line))
+    phrases = Counter(p for line, caps in lines if not caps and not _headline(line) for p in _phrases(line, function))
+    defined = Counter(_definitions(text, function))
+    together = Counter((short, p) for p in phrases for short in initials(p) if short in acronyms)
+    return Scan(acronyms, phrases, defined, together)
+
+
 def extract(texts: Iterable[str]) -> list[Alias]:
     """Alias pairs over the corpus."""
     function = _function_words()
+    return combine(scan(text, function) for text in texts)
+
+
+def combine(scans: Iterable[Scan]) -> list[Alias]:
+    """Alias pairs over the corpus from its articles' scans."""
     acronyms: Counter[str] = Counter()
     phrases: Counter[str] = Counter()
     defined: Counter[tuple[str, str]] = Counter()
     together: Counter[tuple[str, str]] = Counter()  # articles where both forms of an implied pair appear
-    for text in texts:
-        lines = [(line, _capitals(line)) for line in text.splitlines()]
-        own_acronyms = Counter(_acronym(a) for line, caps in lines if not caps for a in _ACRONYM.findall(line))
-        own_phrases = Counter(
-            p for line, caps in lines if not caps and not _headline(line) for p in _phrases(line, function)
-        )
-        acronyms.update(own_acronyms)
-        phrases.update(own_phrases)
-        defined.update(_definitions(text, function))
-        together.update((short, p) for p in own_phrases for short in initials(p) if short in own_acronyms)
+    for one in scans:
+        acronyms.update(one.acronyms)
+        phrases.update(one.phrases)
+        defined.update(one.defined)
+        together.update(one.together)
     # How often a pair is seen: definitions plus articles with both forms (not the acronym's own count, which
     # every long form of "US" would share).
     pairs: dict[tuple[str, str], Alias] = {}

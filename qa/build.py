@@ -40,6 +40,7 @@ class _Entry:
     chunks: list[Chunk]
     vectors: Any = None  # [len(chunks), d] float32
     sentence_vectors: list[Any] = field(default_factory=list)  # per chunk: [len(sentences), d]
+    alias_scan: aliases.Scan | None = None  # reused from the previous version when the text is unchanged
 
 
 def ensure_model(settings: Settings) -> tuple[Path, str]:
@@ -201,6 +202,18 @@ class _Previous:
         )
         return chunks, vectors, sentence_vectors
 
+    def alias_scan(self, article: Article) -> aliases.Scan | None:
+        """The stored alias scan of an unchanged article (None if absent, as in indexes built before scans were
+        kept, or made by other rules)."""
+        found = self.by_source.get(article.source)
+        if not found or found[1] != article.content_hash:
+            return None
+        try:
+            row = self.version.db.execute("SELECT scan FROM alias_scans WHERE article_id = ?", (found[0],)).fetchone()
+        except sqlite3.Error:
+            return None
+        return aliases.Scan.from_json(row[0]) if row else None
+
     def close(self) -> None:
         self.version.close()
 
@@ -233,7 +246,7 @@ def _read(
     reused = previous.reuse(article) if previous else None
     if reused:
         chunks, vectors, sentence_vectors = reused
-        return _Entry(article, size, mtime, chunks, vectors, sentence_vectors), ""
+        return _Entry(article, size, mtime, chunks, vectors, sentence_vectors, previous.alias_scan(article)), ""
     chunks = chunk_article(article, embedder.count_tokens, embedder.token_offsets, chunker)
     if not chunks:
         return None, "no text to index"
@@ -295,9 +308,9 @@ def _write(
         chunk_vecs.append(np.asarray(entry.vectors, dtype=np.float32))
         sent_vecs.extend(np.asarray(v, dtype=np.float16) for v in entry.sentence_vectors)
     db.executemany("INSERT INTO skipped VALUES (?,?,?,?)", skipped)
-    db.executemany(
-        "INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)", aliases.extract(e.article.text for e in entries)
-    )
+    scans = [e.alias_scan or aliases.scan(e.article.text) for e in entries]  # only new or changed texts scanned
+    db.executemany("INSERT INTO alias_scans VALUES (?,?)", [(aid, sc.to_json()) for aid, sc in enumerate(scans)])
+    db.executemany("INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)", aliases.combine(scans))
     db.commit()
     db.close()
     matrix = np.concatenate(chunk_vecs) if chunk_vecs else np.zeros((0, dimension), dtype=np.float32)

@@ -72,6 +72,7 @@ CREATE TABLE sentences (
 );
 CREATE INDEX sentences_chunk ON sentences(chunk_id);
 CREATE TABLE skipped (source TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, reason TEXT NOT NULL);
+CREATE TABLE alias_scans (article_id INTEGER PRIMARY KEY, scan TEXT NOT NULL);
 CREATE TABLE aliases (
     short TEXT NOT NULL, long TEXT NOT NULL, count INTEGER NOT NULL, seen INTEGER NOT NULL, PRIMARY KEY (short, long)
 );

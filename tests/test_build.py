@@ -155,3 +155,32 @@ def test_ready_answerer_opens_a_current_index_once_and_builds_a_stale_one(
     answerer, report = session.ready_answerer(settings, lambda _: None)
     answerer.searcher.close()
     assert report is not None and report.added == 1
+
+
+def test_incremental_build_scans_only_changed_articles_for_aliases(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa import aliases
+
+    build(settings)
+    scanned: list[str] = []
+    real_scan = aliases.scan
+
+    def counting_scan(text: str, function: frozenset[str] | None = None) -> aliases.Scan:
+        scanned.append(text)
+        return real_scan(text, function)
+
+    monkeypatch.setattr(aliases, "scan", counting_scan)
+    (settings.seeds / "extra.txt").write_text(
+        "The Harbour Safety Board (HSB) met on Friday. The HSB said the ferry may sail again.\n"
+    )
+    build(settings)
+    assert len(scanned) == 1 and "HSB" in scanned[0]
+    version = store.Version.open(settings.index)
+    try:
+        stored = {tuple(r) for r in version.db.execute("SELECT short, long, count, seen FROM aliases")}
+        texts = [t for (t,) in version.db.execute("SELECT text FROM articles")]
+    finally:
+        version.close()
+    assert any(row[:2] == ("HSB", "Harbour Safety Board") for row in stored)
+    assert stored == {tuple(a[:2]) + (a[2], int(a[3])) for a in aliases.extract(texts)}  # same as from scratch
