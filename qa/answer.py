@@ -18,7 +18,7 @@ from qa.records import Answer, Result
 from qa.search import Candidate, Query, Searcher
 
 RERANK = 20  # candidates whose sentences are scored
-SENT_COS, SENT_OVERLAP, SENT_TYPE = 1.0, 1.0, 0.25  # highlight weights
+SENT_COS, SENT_OVERLAP, SENT_TYPE = 1.5, 1.0, 0.25  # highlight weights (SENT_COS: see NOTES.md, "Sentence weight")
 RERANK_WEIGHT = 2.0  # how much the best sentence moves a passage
 # Confidence: a logistic model over the top passage's cosine and IDF coverage and its best sentence's cosine and
 # term overlap, fitted on SQuAD dev questions asked with and without their own article (see NOTES.md).
