@@ -18,6 +18,7 @@ from qa.search import Searcher
 from qa.settings import Settings
 
 WAIT_FOR_FIRST_BUILD = 600.0  # seconds to wait for another process's build when there is no usable index
+MEANWHILE = "another build is running; answering from the current index meanwhile"
 
 
 def ensure_index(
@@ -39,7 +40,7 @@ def ensure_index(
             say(f"could not update the index ({exc}); answering from the current index")
             return None
     if _opens(settings.index):
-        say("another build is running; answering from the current index meanwhile")
+        say(MEANWHILE)
         return None
     say("another build is running; waiting for it to finish")  # nothing usable to answer from meanwhile
     with store.build_lock(settings.index, wait=WAIT_FOR_FIRST_BUILD):
@@ -72,6 +73,9 @@ def ready_answerer(
     if version is not None:
         if needs_build(settings, version) is None:
             return Answerer(Searcher.of(version)), None
-        version.close()
+        if store.is_locked(settings.index):  # stale, and another build runs: the opened version answers meanwhile
+            say(MEANWHILE)
+            return Answerer(Searcher.of(version)), None
+        version.close()  # not held while this process builds: a large index would sit in memory twice
     report = ensure_index(settings, say, progress)
     return open_answerer(settings), report

@@ -87,7 +87,7 @@ def test_second_build_refuses_clearly_then_waits(ready_index: Paths, qa) -> None
 
 
 def test_questions_during_a_build_come_from_the_old_index_then_the_new(ready_index: Paths) -> None:
-    write_articles(ready_index.seeds, {**padding_articles(150), NEW_NAME: NEW_TEXT})
+    write_articles(ready_index.seeds, {**padding_articles(300), NEW_NAME: NEW_TEXT})  # a build of several seconds
     build = start_build()
     asks: list[tuple[bool, int, str, str]] = []  # (build still running when the ask ended, code, source, stderr)
     try:
