@@ -57,8 +57,9 @@ def _opens(root: Path) -> bool:
     return True
 
 
-def open_answerer(settings: Settings) -> Answerer:
-    return Answerer(Searcher.open(settings.index))
+def open_answerer(settings: Settings, opened: store.Version | None = None) -> Answerer:
+    """An Answerer over the current index, or over ``opened`` when the caller has it open already."""
+    return Answerer(Searcher.of(opened) if opened is not None else Searcher.open(settings.index))
 
 
 def ready_answerer(
@@ -72,10 +73,10 @@ def ready_answerer(
         version = None
     if version is not None:
         if needs_build(settings, version) is None:
-            return Answerer(Searcher.of(version)), None
+            return open_answerer(settings, version), None
         if store.is_locked(settings.index):  # stale, and another build runs: the opened version answers meanwhile
             say(MEANWHILE)
-            return Answerer(Searcher.of(version)), None
+            return open_answerer(settings, version), None
         version.close()  # not held while this process builds: a large index would sit in memory twice
     report = ensure_index(settings, say, progress)
     return open_answerer(settings), report

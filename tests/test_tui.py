@@ -66,9 +66,9 @@ class TestStartup:
     async def test_typing_before_the_model_is_ready(self, tui_index: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
         gate, real = Gate(), qa.session.open_answerer
 
-        def slow_open(settings: Settings) -> Answerer:
+        def slow_open(settings: Settings, opened: object = None) -> Answerer:
             gate.wait()
-            return real(settings)
+            return real(settings, opened)
 
         monkeypatch.setattr(qa.session, "open_answerer", slow_open)
         app = QAApp(tui_index)

@@ -71,9 +71,9 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     """Holds the model load (open_answerer) until the snapshot is taken."""
     held, real = Gate(), qa.session.open_answerer
 
-    def slow_open(settings: Settings) -> Answerer:
+    def slow_open(settings: Settings, opened: object = None) -> Answerer:
         held.wait()
-        return real(settings)
+        return real(settings, opened)
 
     monkeypatch.setattr(qa.session, "open_answerer", slow_open)
     yield held

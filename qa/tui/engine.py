@@ -148,21 +148,23 @@ class Engine(Widget):
     def _load(self) -> None:
         # Deferred: qa.session pulls in onnxruntime, faiss and bm25s (~0.5 s); importing here keeps the first paint
         # instant.
-        from qa.session import ensure_index, open_answerer
+        from qa.session import open_answerer, ready_answerer
 
         self.post_message(self.Status("loading model…"))
         report, build_error = None, None
-        try:
-            report = ensure_index(self.settings, lambda text: self.post_message(self.Status(text)), self._progress)
+        try:  # a current index is opened and verified once
+            answerer, report = ready_answerer(
+                self.settings, lambda text: self.post_message(self.Status(text)), self._progress
+            )
         except Cancelled:
             return
         except Exception as exc:  # noqa: BLE001 - a person sees a notification, never a traceback
             build_error = exc
-        try:
-            answerer = open_answerer(self.settings)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed("Could not open the index", describe(build_error or exc), "load"))
-            return
+            try:  # the update failed: what was indexed before still answers
+                answerer = open_answerer(self.settings)
+            except Exception:  # noqa: BLE001
+                self.post_message(self.Failed("Could not open the index", describe(build_error), "load"))
+                return
         if build_error is not None:
             text = f"{describe(build_error)} (answering from the previous index meanwhile)"
             self.post_message(self.Failed("Could not update the index", text, "build"))
