@@ -11,7 +11,8 @@ No hand list: an alias is an all-caps word whose letters are the initials of a c
 Initials alone match a great deal by chance, so implied and guessed long forms come only from running text: a
 title-case or all-caps line (a headline, a title, a heading) capitalizes ordinary words, and "Stem Cells" or
 "Is Due" there are not names. A long form never starts or ends with a function word, never crosses a sentence end
-("Monday. Strathclyde Police") and is never all capitals ("CONCLUSIONS AND RELEVANCE", a heading).
+("Monday. Strathclyde Police"), is never all capitals ("CONCLUSIONS AND RELEVANCE", a heading), never starts with a
+courtesy title ("Mr Prescott" is a person, not "MP") and never holds a day or month ("Party on Monday" is not "PM").
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _SMALL = {"of", "and", "for", "the", "on", "in", "de", "du", "&"}
 _TITLE_SHARE = 0.75  # a line whose longer words are at least this share capitalized is a headline, not text
 _INITIAL = re.compile(r"[A-Z]\.")  # a middle initial ("John F. Kennedy"), the one word of a long form without lowercase
+# Words that are not parts of a name an acronym abbreviates: a courtesy title makes "Mr Prescott" a person, not
+# "MP"; a day or month makes "Party on Monday" a date, not "PM".
+_TITLES = frozenset("mr mrs ms mx dr prof sir dame".split())
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april june july august "
+    "september october november december".split()
+)
 
 
 def initials(phrase: str) -> set[str]:
@@ -86,12 +94,16 @@ def _long_form(words: list[str], function: frozenset[str]) -> str | None:
     if words[0].lower() in function or words[-1].lower() in function:
         return None
     words = _clean(words)
+    if words[0].lower().rstrip(".") in _TITLES:
+        return None
     for i, word in enumerate(words):
         if word.lower() in _SMALL or _INITIAL.fullmatch(word) and 0 < i < len(words) - 1:
             continue
         # A word in capitals or with digits is an acronym or code itself ("UKIP and Kilroy-Silk", "IL-28 and
-        # IL-29"); a full stop inside ends a sentence ("Monday. Strathclyde Police").
-        if not any(c.islower() for c in word) or any(c.isdigit() for c in word) or word.endswith("."):
+        # IL-29", "PCs in China"); a full stop inside ends a sentence ("Monday. Strathclyde Police").
+        if not any(c.islower() for c in word) or _ACRONYM.fullmatch(word) or any(c.isdigit() for c in word):
+            return None
+        if word.endswith(".") or word.lower() in _CALENDAR:
             return None
     return " ".join(words)
 

@@ -103,3 +103,15 @@ def test_seeds_keep_their_aliases() -> None:
     assert ("immigration and customs enforcement", "ICE") in aliases.expansions(
         "who runs immigration and customs enforcement"
     )
+
+
+def test_people_dates_and_plural_acronyms_are_not_long_forms() -> None:
+    text = (
+        "Mr Prescott told MPs the vote would be close. The Labour Party on Monday backed the PM. "
+        "Sales of PCs in China rose, and the PC makers cheered. Dr Seuss books sold well at the DS store."
+    )
+    aliases = Aliases(extract([text]))
+    for question in ("What did MPs vote on?", "What did the PM say?", "Who makes PCs?", "Where is the DS store?"):
+        assert aliases.expansions(question) == [], question
+    defined = Aliases(extract(["The Harbour Pilots Association (HPA) met the Mr Whippy drivers on Monday."]))
+    assert defined.expansions("What did the HPA say?") == [("HPA", "Harbour Pilots Association")]
