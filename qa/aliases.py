@@ -35,6 +35,8 @@ _BEFORE = re.compile(rf"({_PHRASE_RE})\s+$")  # the phrase before "(LF)"
 _SPELLED = re.compile(rf"\b([A-Z][A-Z&]{{1,7}})s?\s+\(\s*({_PHRASE_RE})\s*\)")  # "LF (Long Form)"
 _REACH = 200  # characters before "(LF)" searched for its long form
 RIVAL = 4  # a second long form of an acronym is used when seen at least 1/RIVAL as often as the first
+IMPLIED_SHARE = 0.1  # an implied long form must be in at least this share of the articles using its acronym,
+IMPLIED_ARTICLES = 5  # or beside it in at least this many articles
 _BRACKETED = re.compile(r"\(\s*([A-Z][A-Z&]{1,7}s?)\s*\)")
 _UPPER = re.compile(r"[A-Z]")
 _LOWER = re.compile(r"[a-z]")
@@ -216,8 +218,10 @@ def combine(scans: Iterable[Scan]) -> list[Alias]:
     phrases: Counter[str] = Counter()
     defined: Counter[tuple[str, str]] = Counter()
     together: Counter[tuple[str, str]] = Counter()  # articles where both forms of an implied pair appear
+    using: Counter[str] = Counter()  # articles that use each acronym
     for one in scans:
         acronyms.update(one.acronyms)
+        using.update(one.acronyms.keys())
         phrases.update(one.phrases)
         defined.update(one.defined)
         together.update(one.together)
@@ -228,7 +232,11 @@ def combine(scans: Iterable[Scan]) -> list[Alias]:
         pairs[short, phrase] = (short, phrase, count + together[short, phrase], True)
     spelled = {short for short, _ in defined}
     for (short, phrase), count in together.items():
-        if short not in spelled:  # where the articles spell an acronym out, that is what it stands for
+        # Where the articles spell an acronym out, that is what it stands for. Otherwise a long form must come with
+        # the acronym in a fair share of the articles that use it, or in several articles: "MP" is in 148 BBC
+        # articles, and a "Music Prize" beside it in one is chance, while "London Stock Exchange" is in all ten with
+        # "LSE" and "United States" in 26 of the 641 with "US".
+        if short not in spelled and (count >= IMPLIED_SHARE * using[short] or count >= IMPLIED_ARTICLES):
             pairs[short, phrase] = (short, phrase, count, True)
     for phrase, count in phrases.items():
         if len(phrase.split()) < 3:

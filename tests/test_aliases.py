@@ -115,3 +115,12 @@ def test_people_dates_and_plural_acronyms_are_not_long_forms() -> None:
         assert aliases.expansions(question) == [], question
     defined = Aliases(extract(["The Harbour Pilots Association (HPA) met the Mr Whippy drivers on Monday."]))
     assert defined.expansions("What did the HPA say?") == [("HPA", "Harbour Pilots Association")]
+
+
+def test_implied_long_form_needs_a_fair_share_of_the_acronyms_articles() -> None:
+    chance = ["The Harbour Pilots Association met. The HPA later agreed."] + [
+        f"The HPA ferry number {i} sailed at noon." for i in range(12)
+    ]  # the long form beside the acronym in 1 of 13 articles
+    assert Aliases(extract(chance)).expansions("What did the HPA agree?") == []
+    often = chance + [f"The Harbour Pilots Association met again, day {i}; the HPA agreed." for i in range(5)]
+    assert ("HPA", "Harbour Pilots Association") in Aliases(extract(often)).expansions("What did the HPA agree?")
