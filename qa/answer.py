@@ -73,13 +73,6 @@ def kind_mentions(kind: str, sentence: str) -> tuple[frozenset[str], ...]:
     return tuple(words for words in found if words)
 
 
-def _type_match(kind: str | None, sentence: str, question_words: set[str]) -> float:
-    """1.0 when the sentence holds something of the asked-for kind that the question does not already hold."""
-    if kind is None:
-        return 0.0
-    return 1.0 if any(words - question_words for words in kind_mentions(kind, sentence)) else 0.0
-
-
 @dataclass(frozen=True)
 class _Passage:
     candidate: Candidate
@@ -89,10 +82,8 @@ class _Passage:
     end: int
     text: str  # the article text
     sentence: tuple[int, int]  # the highlight, in article offsets
-    sentence_score: float
     sentence_cos: float
     sentence_overlap: float
-    sentence_vector_id: int
     sentence_terms: frozenset[str]
     score: float
     sentence_vector: Any = None  # the highlight's vector, for spotting the same fact in other articles
@@ -220,11 +211,8 @@ class Answerer:
             final = (cand.fused + RERANK_WEIGHT * best[0]) / (1 + RERANK_WEIGHT * top_score) if rerank else cand.fused
             vector = all_vecs[row_of[best[2]]] if best[2] >= 0 else None
             out.append(
-                _Passage(
-                    cand, source, title, start, end, text, best[1], best[0], best[4], best[5], best[2], best[3],
-                    final, vector,
-                )
-            )  # fmt: skip
+                _Passage(cand, source, title, start, end, text, best[1], best[4], best[5], best[3], final, vector)
+            )
         out.sort(key=lambda p: -p.score)
         return out
 

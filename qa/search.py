@@ -109,9 +109,7 @@ class Searcher:
         return text, pairs
 
     def terms(self, text: str, content_only: bool = False) -> list[str]:
-        stop = self._function if content_only else self._stop
-        words = [w for w in _WORD.findall(text.lower()) if w not in stop]
-        return self.stemmer.stemWords(words)
+        return self.terms_many([text], content_only)[0]
 
     def terms_many(self, texts: Sequence[str], content_only: bool = False) -> list[list[str]]:
         """``terms`` of many texts, stemmed in one call (the stemmer's per-call cost dominates for sentences)."""
