@@ -172,7 +172,8 @@ class _Previous:
         # No blocks: an untouched article's chunks are reused as stored, never re-chunked.
         return Article(source, title, text, (), digest, kind, date, author)
 
-    def reuse(self, article: Article) -> tuple[list[Chunk], Any, list[Any]] | None:
+    def reuse(self, article: Article) -> tuple[list[Chunk], Any, list[Any], aliases.Scan | None] | None:
+        """An unchanged article's stored chunks, vectors, sentence vectors and alias scan (None if it changed)."""
         import numpy as np
 
         found = self.by_source.get(article.source)
@@ -200,16 +201,13 @@ class _Previous:
             if ids
             else np.zeros((0, self.version.faiss_index.d), dtype=np.float32)
         )
-        return chunks, vectors, sentence_vectors
+        return chunks, vectors, sentence_vectors, self._alias_scan(found[0])
 
-    def alias_scan(self, article: Article) -> aliases.Scan | None:
-        """The stored alias scan of an unchanged article (None if absent, as in indexes built before scans were
-        kept, or made by other rules)."""
-        found = self.by_source.get(article.source)
-        if not found or found[1] != article.content_hash:
-            return None
+    def _alias_scan(self, article_id: int) -> aliases.Scan | None:
+        """The stored alias scan (None if absent, as in indexes built before scans were kept, or made by other
+        rules)."""
         try:
-            row = self.version.db.execute("SELECT scan FROM alias_scans WHERE article_id = ?", (found[0],)).fetchone()
+            row = self.version.db.execute("SELECT scan FROM alias_scans WHERE article_id = ?", (article_id,)).fetchone()
         except sqlite3.Error:
             return None
         return aliases.Scan.from_json(row[0]) if row else None
@@ -245,8 +243,8 @@ def _read(
             return None, str(exc).split(": ", 1)[-1]
     reused = previous.reuse(article) if previous else None
     if reused:
-        chunks, vectors, sentence_vectors = reused
-        return _Entry(article, size, mtime, chunks, vectors, sentence_vectors, previous.alias_scan(article)), ""
+        chunks, vectors, sentence_vectors, scan = reused
+        return _Entry(article, size, mtime, chunks, vectors, sentence_vectors, scan), ""
     chunks = chunk_article(article, embedder.count_tokens, embedder.token_offsets, chunker)
     if not chunks:
         return None, "no text to index"
