@@ -44,17 +44,21 @@ def default_cache() -> Path:
     return Path(base) / "qa" / "eval"
 
 
-def _code_digest() -> str:
-    """A digest of the source of ``INDEX_CODE`` as imported."""
+def source_digests(names: Sequence[str]) -> dict[str, str | None]:
+    """A digest of each module's source, by module name (None where it has no source file).
+
+    Read at import by the callers: the files may change on disk while a run uses the modules already imported.
+    """
     import importlib
 
-    digest = hashlib.sha256()
-    for name in INDEX_CODE:
-        digest.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
-    return digest.hexdigest()[:12]
+    found: dict[str, str | None] = {}
+    for name in names:
+        path = Path(importlib.import_module(name).__file__ or "")
+        found[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else None
+    return found
 
 
-CODE_DIGEST = _code_digest()  # read once: the files may change on disk while a run uses the modules already imported
+CODE_DIGEST = hashlib.sha256(json.dumps(source_digests(INDEX_CODE)).encode()).hexdigest()[:12]
 
 
 def corpus_key(articles: Sequence[Article], model_key: str, chunker: ChunkerSettings, code: str = CODE_DIGEST) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from qa.answer import Answerer
 from qa.errors import ConfigError
 from qa.evaluation import metrics
-from qa.evaluation.corpus import open_corpus
+from qa.evaluation.corpus import open_corpus, source_digests
 from qa.evaluation.datasets import BeirDataset, ExpectQuestion, SpanDataset, SpanQuestion
 from qa.records import Answer, Result
 from qa.search import METHODS, Query, Searcher
@@ -74,19 +74,7 @@ class Report:
         return record
 
 
-def _digests() -> dict[str, str | None]:
-    """A digest of each pipeline module's source as imported (the files may change on disk during a long run)."""
-    import hashlib
-    import importlib
-
-    found: dict[str, str | None] = {}
-    for module_name in CODE:
-        path = Path(importlib.import_module(module_name).__file__ or "")
-        found[module_name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else None
-    return found
-
-
-CODE_DIGESTS = _digests()  # this module imports every module in CODE, so their sources were just read
+CODE_DIGESTS = source_digests(CODE)  # this module imports every module in CODE, so their sources were just read
 
 
 def tuning() -> dict[str, Any]:
