@@ -284,12 +284,15 @@ def _write(
 ) -> int:
     import numpy as np
 
+    from qa.ingest import headline
+
     tmp = store.new_version_dir(root)
     db = store.create_db(tmp / store.META)
     chunk_vecs, sent_vecs, texts = [], [], []
     chunk_id = sentence_id = 0
     for aid, entry in enumerate(entries):
         a = entry.article
+        title = headline(a.title, a.text)
         db.execute(
             "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)",
             (aid, a.source, a.title, a.kind, a.date, a.author, a.content_hash, entry.size, entry.mtime_ns, a.text),
@@ -301,7 +304,7 @@ def _write(
                 [(sentence_id + k, chunk_id, s, e) for k, (s, e) in enumerate(chunk.sentences)],
             )
             sentence_id += len(chunk.sentences)
-            texts.append(chunk.text)
+            texts.append(bm25_text(title, chunk.text))
             chunk_id += 1
         chunk_vecs.append(np.asarray(entry.vectors, dtype=np.float32))
         sent_vecs.extend(np.asarray(v, dtype=np.float16) for v in entry.sentence_vectors)
@@ -323,6 +326,7 @@ def _write(
             "model_key": key,
             "dimension": dimension,
             "chunker": chunker.key(),
+            "lexical": LEXICAL,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "articles": len(entries),
             "chunks": chunk_id,
@@ -362,6 +366,21 @@ def write_vectors(path: Path, matrix: Any) -> str:
         index.add(matrix)
     faiss.write_index(index, str(path))
     return kind
+
+
+LEXICAL = "headline+passage"  # what BM25 indexes per passage (see bm25_text); recorded in the manifest
+
+
+def bm25_text(title: str, passage: str) -> str:
+    """What BM25 indexes for a passage: its article's headline, then the passage.
+
+    A headline names what the whole article is about, which a passage deep in it often leaves unsaid ("the
+    committee voted..." under a headline naming the city and the committee). It is indexed for BM25 only: offsets,
+    highlights and vectors stay the passage's. A plain-text "title" that is really the opening paragraph cut short
+    is left out: spread over every passage, a lede's many words drown what tells its passages apart. See NOTES.md,
+    "Headline in BM25".
+    """
+    return f"{title}\n{passage}" if title else passage
 
 
 def bm25_tokenize(texts: Iterable[str]) -> Any:
@@ -419,6 +438,7 @@ def status(settings: Settings, opened: store.Version | None = None) -> IndexStat
             new=tuple(new),
             changed=tuple(changed),
             removed=tuple(sorted(set(known) - seen)),
+            lexical=version.manifest.get("lexical", ""),
         )
     finally:
         if opened is None:
@@ -440,7 +460,7 @@ def _changed(path: Path, known: tuple[int, int, str | None]) -> bool:
 
 
 def needs_build(settings: Settings, opened: store.Version | None = None) -> str | None:
-    """Why the index must be built before answering (missing, damaged, other model, stale), or None.
+    """Why the index must be built before answering (missing, damaged, other model, older layout, stale), or None.
 
     ``opened``: the live version if the caller has it open already (see ``status``).
     """
@@ -456,6 +476,8 @@ def needs_build(settings: Settings, opened: store.Version | None = None) -> str 
         return "index unreadable"
     if st.model != settings.model:
         return f"index was built with model {st.model}"
+    if st.lexical != LEXICAL:  # an index from an older qa: its BM25 is rewritten, vectors reused
+        return "the index predates headlines in keyword search"
     if st.stale:
         parts = [f"{len(x)} {name}" for x, name in ((st.new, "new"), (st.changed, "changed"), (st.removed, "removed")) if x]
         return "seed files changed since the last build: " + ", ".join(parts)

@@ -18,7 +18,7 @@ from qa.chrome import kept_blocks
 from qa.errors import ArticleSkipped, ConfigError
 from qa.records import Article, Span
 
-__all__ = ["MAX_BYTES", "MAX_TEXT_CHARS", "SUFFIXES", "discover", "read_article"]
+__all__ = ["MAX_BYTES", "MAX_TEXT_CHARS", "SUFFIXES", "discover", "headline", "read_article"]
 
 SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -28,6 +28,7 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 MAX_BYTES = 16 * 1024 * 1024
 MAX_TEXT_CHARS = 1_000_000
 TITLE_MAX_CHARS = 120  # a plain-text "title" is often a whole first paragraph
+CUT = "…"  # ends a first line shortened to TITLE_MAX_CHARS
 
 _SNIFF_BYTES = 8 * 1024
 # UTF-32 LE's BOM starts with UTF-16 LE's, so the longer BOMs are tried first.
@@ -267,5 +268,15 @@ def _first_line(text: str, blocks: tuple[Span, ...], markdown: bool) -> str:
     if markdown:
         line = line.lstrip("# ").strip()
     if len(line) > TITLE_MAX_CHARS:
-        line = line[:TITLE_MAX_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+        line = line[:TITLE_MAX_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:") + CUT
     return line
+
+
+def headline(title: str, text: str) -> str:
+    """The title if it names the article; "" if it is the opening paragraph cut short (see ``_first_line``).
+
+    Such a "title" is only the lede's first words, and the first passage holds them already.
+    """
+    if title.endswith(CUT) and title[: -len(CUT)] in text:
+        return ""
+    return title

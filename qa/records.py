@@ -107,6 +107,7 @@ class IndexStatus:
     new: tuple[str, ...]
     changed: tuple[str, ...]
     removed: tuple[str, ...]
+    lexical: str = ""  # what its BM25 indexes per passage (build.LEXICAL when built by this version of qa)
 
     @property
     def stale(self) -> bool:

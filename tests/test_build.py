@@ -119,6 +119,50 @@ def test_second_concurrent_build_is_refused(settings: Settings) -> None:
         build(settings)
 
 
+def _bm25_scores_by_chunk(settings: Settings, question: str) -> dict[tuple[str, int], float]:
+    from qa.search import Searcher
+
+    searcher = Searcher.open(settings.index)
+    try:
+        scores = searcher.bm25_scores(searcher.queries([question])[0])
+        rows = searcher.version.db.execute(
+            "SELECT c.id, a.source, c.ordinal FROM chunks c JOIN articles a ON a.id = c.article_id"
+        ).fetchall()
+    finally:
+        searcher.close()
+    return {(source, ordinal): float(scores[cid]) for cid, source, ordinal in rows}
+
+
+def test_keyword_search_sees_the_headline_in_every_passage_but_not_a_shortened_lede(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    body = "\n\n".join(f"Paragraph {i} tells of the crossing, the tides and the ferry crew at length." for i in range(40))
+    (seeds / "headline.txt").write_text("Quillmoor ferry strike ends\n\n" + body + "\n")
+    lede = "Zarnowiec dockers " + "waited and " * 15 + "went home.\n"  # a first line too long to be a headline
+    (seeds / "lede.txt").write_text(lede + "\n" + body + "\n")
+    settings = Settings(seeds=seeds, index=tmp_path / "index")
+    build(settings)
+    headline = _bm25_scores_by_chunk(settings, "Quillmoor")
+    assert sum(1 for (source, _) in headline if source == "headline.txt") > 1  # the article spans several passages
+    assert all(score > 0 for (source, _), score in headline.items() if source == "headline.txt")
+    assert all(score == 0 for (source, _), score in headline.items() if source == "lede.txt")
+    lede_scores = _bm25_scores_by_chunk(settings, "Zarnowiec")
+    assert lede_scores[("lede.txt", 0)] > 0  # in the text of the first passage
+    assert all(score == 0 for (source, ordinal), score in lede_scores.items() if ordinal > 0 or source != "lede.txt")
+
+
+def test_an_index_from_before_headlines_is_rebuilt_with_its_vectors_reused(settings: Settings) -> None:
+    first = build(settings)
+    path = store.current_version(settings.index) / store.MANIFEST
+    manifest = json.loads(path.read_text())
+    del manifest["lexical"]  # as an older qa wrote it
+    path.write_text(json.dumps(manifest))
+    assert needs_build(settings) == "the index predates headlines in keyword search"
+    again = build(settings)
+    assert again.embedded_chunks == 0 and again.chunks == first.chunks
+    assert needs_build(settings) is None
+
+
 def test_articles_of_stopwords_only_still_build(tmp_path: Path) -> None:
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "short.txt").write_text("It is.\n")

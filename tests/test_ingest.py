@@ -183,6 +183,16 @@ def test_long_first_paragraph_gives_a_shortened_title(tmp_path: Path) -> None:
     assert title.endswith("…") and len(title) <= ingest.TITLE_MAX_CHARS + 1
 
 
+def test_a_shortened_first_paragraph_is_no_headline_but_a_real_title_is(tmp_path: Path) -> None:
+    text = "Listen to this article\nThe harbour commission voted " + "again and " * 30 + "finally approved the plan.\n"
+    long = read(tmp_path, "long.txt", text)
+    assert long.title.endswith(ingest.CUT) and ingest.headline(long.title, long.text) == ""
+    short = read(tmp_path, "tide.txt", "Tidal Energy Test Begins Offshore\nA turbine was lowered into the bay.\n")
+    assert ingest.headline(short.title, short.text) == "Tidal Energy Test Begins Offshore"
+    # A page title that happens to end in an ellipsis but is not cut from the text stays a headline.
+    assert ingest.headline("What the tide brings…", "A turbine was lowered.") == "What the tide brings…"
+
+
 def test_markdown_title_loses_its_hashes(tmp_path: Path) -> None:
     article = read(tmp_path, "notes.md", "## Bee Count Rises in City Parks\n\nVolunteers counted more hives.\n")
     assert article.title == "Bee Count Rises in City Parks"
