@@ -123,12 +123,15 @@ def build(
                 todo.append(entry)
         embedded = _embed(embedder, todo, progress)
         removed = len(previous.sources - {e.article.source for e in entries}) if previous else 0
+        up_to_date = previous is not None and previous.holds(entries, skipped)
+        n_chunks = int(previous.version.manifest["chunks"]) if up_to_date and previous else 0
         if previous:
             previous.close()
-        progress("writing", 0, 1)
-        n_chunks = _write(root, entries, skipped, settings, key, embedder.dimension, chunker)
-        progress("writing", 1, 1)
-        store.collect_garbage(root)
+        if not up_to_date:  # a new version only when it would differ: an up-to-date index stays as it is
+            progress("writing", 0, 1)
+            n_chunks = _write(root, entries, skipped, settings, key, embedder.dimension, chunker)
+            progress("writing", 1, 1)
+            store.collect_garbage(root)
     return BuildReport(
         added=counts["added"],
         updated=counts["updated"],
@@ -140,6 +143,7 @@ def build(
         embedded_chunks=embedded,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
+        written=not up_to_date,
     )
 
 
@@ -202,6 +206,21 @@ class _Previous:
             else np.zeros((0, self.version.faiss_index.d), dtype=np.float32)
         )
         return chunks, vectors, sentence_vectors, self._alias_scan(found[0])
+
+    def holds(self, entries: list[_Entry], skipped: list[tuple[str, int, int, str]]) -> bool:
+        """Whether writing ``entries`` and ``skipped`` would store what this version holds already.
+
+        True when every article is reused as stored (same file size and time, same text, alias scan by the same
+        rules), none was removed, the same files were skipped, and the index has this qa's BM25 layout.
+        """
+        if self.version.manifest.get("lexical") != LEXICAL or any(e.alias_scan is None for e in entries):
+            return False
+        stored = {source: (digest, size, mtime) for source, (_, digest, size, mtime) in self.by_source.items()}
+        building = {e.article.source: (e.article.content_hash, e.size, e.mtime_ns) for e in entries}
+        if building != stored:
+            return False
+        was_skipped = self.version.db.execute("SELECT source, size, mtime_ns, reason FROM skipped").fetchall()
+        return sorted(was_skipped) == sorted(skipped)
 
     def _alias_scan(self, article_id: int) -> aliases.Scan | None:
         """The stored alias scan (None if absent, as in indexes built before scans were kept, or made by other

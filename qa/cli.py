@@ -120,7 +120,8 @@ def index_build(seeds: Path | None, index: Path | None, model: str | None, full:
         f"articles: {report.added} added, {report.updated} updated, {report.removed} removed, "
         f"{report.unchanged} unchanged, {report.skipped} skipped\n"
         f"chunks: {report.chunks} ({report.embedded_chunks} embedded)\n"
-        f"seconds: {report.seconds:.1f}"
+        + ("" if report.written else "index: up to date, nothing written\n")
+        + f"seconds: {report.seconds:.1f}"
     )
 
 

@@ -96,6 +96,7 @@ class BuildReport:
     embedded_chunks: int
     seconds: float
     warnings: tuple[str, ...] = ()
+    written: bool = True  # False when the index was up to date and kept as it was
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,21 @@ def test_builds_switch_versions_atomically_and_keep_one_previous(settings: Setti
     assert len(versions) == 2 and not old.exists()
 
 
+def test_an_up_to_date_index_is_kept_as_it_is_until_a_file_is_touched(settings: Settings, qa) -> None:
+    build(settings)
+    current = store.current_version(settings.index)
+    again = build(settings)
+    assert not again.written and again.unchanged == 4 and store.current_version(settings.index) == current
+    run = qa("index", "build", "--seeds", str(settings.seeds), "--index", str(settings.index))
+    assert run.code == 0 and "up to date, nothing written" in run.out
+    assert store.current_version(settings.index) == current
+    path = next(settings.seeds.rglob("*.txt"))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched, text the same
+    touched = build(settings)
+    assert touched.written and touched.embedded_chunks == 0 and store.current_version(settings.index) != current
+    assert not build(settings).written and status(settings).stale is False
+
+
 def test_second_concurrent_build_is_refused(settings: Settings) -> None:
     with store.build_lock(settings.index), pytest.raises(BuildLocked, match="another `qa index build`"):
         build(settings)
