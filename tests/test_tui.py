@@ -262,6 +262,19 @@ class TestRebuild:
             new = await ask(pilot, LIGHTHOUSE)
             assert new.answer.source == name and "Anneliese Vork" in new.answer.highlight
 
+    async def test_rebuilding_an_up_to_date_index_says_so_and_keeps_it(self, tui_index_copy: Settings) -> None:
+        app = QAApp(tui_index_copy)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.chat.engine.ready, what="the model")
+            await pilot.press("ctrl+r")  # the copy's files may carry new times: this one may write a version
+            await wait_for(pilot, lambda: any(t.startswith("Index ") for t, _, _ in notes(app)), what="a rebuild")
+            current = store.current_version(tui_index_copy.index)
+            await pilot.press("ctrl+r")
+            up_to_date = lambda: sum(t == "Index up to date" for t, _, _ in notes(app)) >= 1  # noqa: E731
+            await wait_for(pilot, lambda: len([t for t, _, _ in notes(app) if t.startswith("Index ")]) == 2)
+            assert up_to_date() and store.current_version(tui_index_copy.index) == current
+            assert "Odalys Brennan" in (await ask(pilot, CHAIR)).answer.highlight
+
     async def test_a_failed_rebuild_is_a_notification_and_the_old_index_keeps_answering(
         self, tui_index_copy: Settings
     ) -> None:

@@ -97,7 +97,7 @@ class ChatScreen(Screen[None]):
         self.conversation.searching()
         if r := event.report:
             text = f"{r.articles} articles, {r.chunks} chunks in {r.seconds:.1f} s"
-            self.notify(text, title="Index built", markup=False)
+            self.notify(text, title="Index built" if r.written else "Index up to date", markup=False)
 
     @on(Engine.Failed)
     def engine_failed(self, event: Engine.Failed) -> None:
