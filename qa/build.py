@@ -388,6 +388,7 @@ def write_vectors(path: Path, matrix: Any) -> str:
 
 
 LEXICAL = "headline+passage"  # what BM25 indexes per passage (see bm25_text); recorded in the manifest
+OUTDATED = "the index predates headlines in keyword search"
 
 
 def bm25_text(title: str, passage: str) -> str:
@@ -457,7 +458,7 @@ def status(settings: Settings, opened: store.Version | None = None) -> IndexStat
             new=tuple(new),
             changed=tuple(changed),
             removed=tuple(sorted(set(known) - seen)),
-            lexical=version.manifest.get("lexical", ""),
+            outdated=version.manifest.get("lexical") != LEXICAL,
         )
     finally:
         if opened is None:
@@ -495,8 +496,8 @@ def needs_build(settings: Settings, opened: store.Version | None = None) -> str 
         return "index unreadable"
     if st.model != settings.model:
         return f"index was built with model {st.model}"
-    if st.lexical != LEXICAL:  # an index from an older qa: its BM25 is rewritten, vectors reused
-        return "the index predates headlines in keyword search"
+    if st.outdated:  # its BM25 is rewritten, every vector reused
+        return OUTDATED
     if st.stale:
         parts = [f"{len(x)} {name}" for x, name in ((st.new, "new"), (st.changed, "changed"), (st.removed, "removed")) if x]
         return "seed files changed since the last build: " + ", ".join(parts)

@@ -129,14 +129,16 @@ def index_build(seeds: Path | None, index: Path | None, model: str | None, full:
 @path_options
 def index_status(seeds: Path | None, index: Path | None, model: str | None) -> None:
     """What the index holds, and which seed files are new or changed since it was built."""
-    from qa.build import status
+    from qa.build import OUTDATED, status
 
     st = status(_settings(seeds=seeds, index=index, model=model))
     click.echo(f"articles: {st.articles}\nchunks: {st.chunks}\nmodel: {st.model}\nbuilt: {st.built_at}")
     for label, items in (("new", st.new), ("changed", st.changed), ("removed", st.removed)):
         for item in items:
             click.echo(f"{label}: {item}")
-    click.echo("up to date" if not st.stale else "stale: run `qa index build`")
+    if st.outdated:
+        click.echo(f"outdated: {OUTDATED} (a build reuses every vector)")
+    click.echo("up to date" if not (st.stale or st.outdated) else "stale: run `qa index build`")
 
 
 @cli.command()

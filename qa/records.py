@@ -108,7 +108,7 @@ class IndexStatus:
     new: tuple[str, ...]
     changed: tuple[str, ...]
     removed: tuple[str, ...]
-    lexical: str = ""  # what its BM25 indexes per passage (build.LEXICAL when built by this version of qa)
+    outdated: bool = False  # built by an older qa whose BM25 indexed passages otherwise: the next build rewrites it
 
     @property
     def stale(self) -> bool:

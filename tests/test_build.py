@@ -166,16 +166,19 @@ def test_keyword_search_sees_the_headline_in_every_passage_but_not_a_shortened_l
     assert all(score == 0 for (source, ordinal), score in lede_scores.items() if ordinal > 0 or source != "lede.txt")
 
 
-def test_an_index_from_before_headlines_is_rebuilt_with_its_vectors_reused(settings: Settings) -> None:
+def test_an_index_from_before_headlines_is_rebuilt_with_its_vectors_reused(settings: Settings, qa) -> None:
     first = build(settings)
     path = store.current_version(settings.index) / store.MANIFEST
     manifest = json.loads(path.read_text())
     del manifest["lexical"]  # as an older qa wrote it
     path.write_text(json.dumps(manifest))
-    assert needs_build(settings) == "the index predates headlines in keyword search"
+    assert needs_build(settings) == "the index predates headlines in keyword search" and status(settings).outdated
+    where = ("--seeds", str(settings.seeds), "--index", str(settings.index))
+    shown = qa("index", "status", *where).out
+    assert "outdated: the index predates headlines" in shown and shown.rstrip().endswith("stale: run `qa index build`")
     again = build(settings)
     assert again.embedded_chunks == 0 and again.chunks == first.chunks
-    assert needs_build(settings) is None
+    assert needs_build(settings) is None and qa("index", "status", *where).out.rstrip().endswith("up to date")
 
 
 def test_articles_of_stopwords_only_still_build(tmp_path: Path) -> None:
