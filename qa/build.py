@@ -116,11 +116,13 @@ def build(
                 continue
             warnings.extend(f"{rel}: {w}" for w in entry.article.warnings)
             entries.append(entry)
-            if entry.vectors is not None:
-                counts["unchanged"] += 1
-            else:
-                counts["updated" if previous and rel in previous.sources else "added"] += 1
+            if entry.vectors is None:  # no stored article has this content
                 todo.append(entry)
+            known = previous.by_source.get(rel) if previous else None
+            if known and known[1] == entry.article.content_hash:
+                counts["unchanged"] += 1
+            else:  # new or changed here, though its content may be stored under another name (moved, renamed)
+                counts["updated" if known else "added"] += 1
         embedded = _embed(embedder, todo, progress)
         removed = len(previous.sources - {e.article.source for e in entries}) if previous else 0
         up_to_date = previous is not None and previous.holds(entries, skipped)
@@ -162,6 +164,7 @@ class _Previous:
         self.version = version
         rows = version.db.execute("SELECT id, source, content_hash, size, mtime_ns FROM articles").fetchall()
         self.by_source = {r[1]: (r[0], r[2], r[3], r[4]) for r in rows}
+        self.by_hash = {r[2]: r[0] for r in rows}  # a file moved or renamed keeps its vectors
         self.sources = set(self.by_source)
 
     def article_if_untouched(self, rel: str, size: int, mtime_ns: int) -> Article | None:
@@ -177,15 +180,19 @@ class _Previous:
         return Article(source, title, text, (), digest, kind, date, author)
 
     def reuse(self, article: Article) -> tuple[list[Chunk], Any, list[Any], aliases.Scan | None] | None:
-        """An unchanged article's stored chunks, vectors, sentence vectors and alias scan (None if it changed)."""
+        """The stored chunks, vectors, sentence vectors and alias scan of an article with this content (under any
+        name: a file moved or renamed is not embedded again), or None if no stored article has it."""
         import numpy as np
 
-        found = self.by_source.get(article.source)
-        if not found or found[1] != article.content_hash:
+        article_id = self.by_hash.get(article.content_hash)
+        if article_id is None:
             return None
         db = self.version.db
+        (text,) = db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if text != article.text:  # the same bytes read otherwise (a .txt renamed .html): offsets would not fit
+            return None
         rows = db.execute(
-            'SELECT id, ordinal, start, "end" FROM chunks WHERE article_id = ? ORDER BY ordinal', (found[0],)
+            'SELECT id, ordinal, start, "end" FROM chunks WHERE article_id = ? ORDER BY ordinal', (article_id,)
         ).fetchall()
         chunks, sentence_vectors = [], []
         ids = [r[0] for r in rows]
@@ -193,7 +200,7 @@ class _Previous:
         for sid, cid, s, e in db.execute(
             'SELECT s.id, s.chunk_id, s.start, s."end" FROM sentences s JOIN chunks c ON c.id = s.chunk_id '
             "WHERE c.article_id = ? ORDER BY s.id",
-            (found[0],),
+            (article_id,),
         ):
             by_chunk[cid].append((sid, s, e))
         for cid, ordinal, start, end in rows:
@@ -205,7 +212,7 @@ class _Previous:
             if ids
             else np.zeros((0, self.version.faiss_index.d), dtype=np.float32)
         )
-        return chunks, vectors, sentence_vectors, self._alias_scan(found[0])
+        return chunks, vectors, sentence_vectors, self._alias_scan(article_id)
 
     def holds(self, entries: list[_Entry], skipped: list[tuple[str, int, int, str]]) -> bool:
         """Whether writing ``entries`` and ``skipped`` would store what this version holds already.

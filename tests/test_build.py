@@ -74,6 +74,49 @@ def test_deleted_article_disappears(settings: Settings) -> None:
     assert "tech/drones.txt" not in sources
 
 
+def test_moved_and_renamed_articles_keep_their_vectors(settings: Settings) -> None:
+    from qa.search import Searcher
+
+    build(settings)
+    (settings.seeds / "archive").mkdir()
+    (settings.seeds / "sport/rowing.txt").rename(settings.seeds / "archive/rowing-2024.txt")
+    (settings.seeds / "tech/drones.txt").rename(settings.seeds / "tech/drones-grounded.txt")
+    report = build(settings)
+    assert (report.added, report.removed, report.unchanged, report.embedded_chunks) == (2, 2, 2, 0)
+    searcher = Searcher.open(settings.index)
+    try:
+        rows = searcher.version.db.execute(
+            'SELECT a.source, a.text, c.start, c."end" FROM chunks c JOIN articles a ON a.id = c.article_id'
+        ).fetchall()
+        sources = {r[0] for r in rows}
+        # every passage's span still cuts its own article's text, and search finds the moved article by its new name
+        assert all(0 <= start < end <= len(text) for _, text, start, end in rows)
+        answer = searcher.retrieve(searcher.queries(["who coaches the rowing club?"])[0], limit=1)[0]
+        (top,) = searcher.version.db.execute(
+            "SELECT a.source FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id = ?", (answer.chunk_id,)
+        ).fetchone()
+    finally:
+        searcher.close()
+    assert {"archive/rowing-2024.txt", "tech/drones-grounded.txt"} <= sources and "sport/rowing.txt" not in sources
+    assert top == "archive/rowing-2024.txt"
+
+
+def test_the_same_bytes_under_another_kind_are_read_again(settings: Settings) -> None:
+    build(settings)
+    page = "<html><head><title>Ferry page</title></head><body><p>The ferry sails at noon from Pier 4.</p></body></html>"
+    (settings.seeds / "ferry.txt").write_text(page)
+    build(settings)
+    (settings.seeds / "ferry.txt").rename(settings.seeds / "ferry.html")
+    report = build(settings)
+    assert report.added == 1 and report.embedded_chunks > 0  # same bytes, but HTML is read to other text
+    version = store.Version.open(settings.index)
+    try:
+        (text,) = version.db.execute("SELECT text FROM articles WHERE source = 'ferry.html'").fetchone()
+    finally:
+        version.close()
+    assert "<p>" not in text and "Pier 4" in text
+
+
 def test_full_rebuild_reembeds_everything(settings: Settings) -> None:
     first = build(settings)
     assert build(settings, full=True).embedded_chunks == first.chunks
