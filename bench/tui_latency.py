@@ -223,6 +223,10 @@ def main() -> None:
         else:
             settings = Settings(seeds=args.seeds, index=args.index)
             print(f"index: {args.index}")
+            from qa.build import needs_build
+
+            if reason := needs_build(settings):  # e.g. --seeds one folder above the one the index was built from
+                print(f"warning: the first launch builds the index first ({reason})")
         env = dict(os.environ, QA_SEEDS=str(settings.seeds.resolve()), QA_INDEX=str(settings.index.resolve()))
         env.pop("TMUX", None)
 
