@@ -220,7 +220,7 @@ class _Previous:
         True when every article is reused as stored (same file size and time, same text, alias scan by the same
         rules), none was removed, the same files were skipped, and the index has this qa's BM25 layout.
         """
-        if self.version.manifest.get("lexical") != LEXICAL or any(e.alias_scan is None for e in entries):
+        if _outdated(self.version.manifest) or any(e.alias_scan is None for e in entries):
             return False
         stored = {source: (digest, size, mtime) for source, (_, digest, size, mtime) in self.by_source.items()}
         building = {e.article.source: (e.article.content_hash, e.size, e.mtime_ns) for e in entries}
@@ -398,6 +398,11 @@ LEXICAL = "headline+passage"  # what BM25 indexes per passage (see bm25_text); r
 OUTDATED = "the index predates headlines in keyword search"
 
 
+def _outdated(manifest: dict[str, Any]) -> bool:
+    """Whether a version was written by an older qa whose BM25 indexed passages otherwise (its BM25 is rewritten)."""
+    return manifest.get("lexical") != LEXICAL
+
+
 def bm25_text(title: str, passage: str) -> str:
     """What BM25 indexes for a passage: its article's headline, then the passage.
 
@@ -465,7 +470,7 @@ def status(settings: Settings, opened: store.Version | None = None) -> IndexStat
             new=tuple(new),
             changed=tuple(changed),
             removed=tuple(sorted(set(known) - seen)),
-            outdated=version.manifest.get("lexical") != LEXICAL,
+            outdated=_outdated(version.manifest),
         )
     finally:
         if opened is None:
