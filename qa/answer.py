@@ -178,9 +178,7 @@ class Answerer:
         total = sum(weights.values()) or 1.0
         chunks, sentences = self._chunk_rows([c.chunk_id for c in candidates])
         texts = {cid: self._article(aid) for cid, (aid, _, _) in chunks.items()}
-        self._learn_sentences(
-            [(sid, texts[cid][2][s:e]) for cid, rows in sentences.items() for sid, s, e in rows]
-        )
+        self._learn_sentences([(sid, texts[cid][2][s:e]) for cid, rows in sentences.items() for sid, s, e in rows])
         all_ids = sorted(sid for rows in sentences.values() for sid, _, _ in rows)
         all_vecs = np.asarray(self.searcher.version.sentence_vectors[all_ids], dtype=np.float32)
         row_of = {sid: i for i, sid in enumerate(all_ids)}
