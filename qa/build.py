@@ -188,9 +188,11 @@ class _Previous:
         if article_id is None:
             return None
         db = self.version.db
-        (text,) = db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
-        if text != article.text:  # the same bytes read otherwise (a .txt renamed .html): offsets would not fit
-            return None
+        if self.by_source.get(article.source, (None,))[0] != article_id:  # stored under another name: the same
+            # bytes may read to other text (a .txt renamed .html), and then the stored offsets would not fit
+            (text,) = db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if text != article.text:
+                return None
         rows = db.execute(
             'SELECT id, ordinal, start, "end" FROM chunks WHERE article_id = ? ORDER BY ordinal', (article_id,)
         ).fetchall()
