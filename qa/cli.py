@@ -397,7 +397,7 @@ def main() -> None:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 - a person never sees a traceback
+    except Exception as exc:  # a person never sees a traceback
         if _interrupted(exc):
             _err("interrupted")
             sys.exit(130)

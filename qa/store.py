@@ -273,9 +273,7 @@ def collect_garbage(root: Path, keep: int = 2) -> None:
         except (OSError, ValueError):
             continue
     for path in (root / MODELS).glob("*") if (root / MODELS).is_dir() else []:
-        if path.name not in used and not path.name.endswith(".tmp"):
-            shutil.rmtree(path, ignore_errors=True)
-        elif path.name.endswith(".tmp"):
+        if path.name.endswith(".tmp") or path.name not in used:  # an unfinished export, or a model no version uses
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -38,7 +39,7 @@ def test_chunks_are_exact_slices_with_overlap() -> None:
         assert text[c.start : c.end] == c.text
         assert sum(words([c.text])) <= 60
         assert all(c.start <= s < e <= c.end for s, e in c.sentences)
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in itertools.pairwise(chunks):
         assert b.start < a.end, "neighbouring chunks share a sentence"
         assert a.sentences[-1] == b.sentences[0]
 

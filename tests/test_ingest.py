@@ -242,7 +242,7 @@ def test_latin1_only_bytes_decode_with_a_warning(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8_in_the_middle_does_not_crash(tmp_path: Path) -> None:
-    data = "The first half is fine.\n".encode() + b"Then \xc3\x28 breaks.\n" + "Café at the end.\n".encode()
+    data = b"The first half is fine.\n" + b"Then \xc3\x28 breaks.\n" + "Café at the end.\n".encode()
     article = read(tmp_path, "broken.txt", data)
     assert "The first half is fine." in article.text
     assert article.warnings and "not valid UTF-8" in article.warnings[0]

@@ -227,3 +227,16 @@ def test_ctrl_c_during_ask_file_to_a_pipe_leaves_complete_lines(ready_index: Pat
     ask.wait(timeout=120)
     assert ask.returncode == 130, err
     assert _complete_records("jsonl", first + rest) >= 1
+
+
+def test_model_folders_no_version_uses_are_removed(ready_index: Paths) -> None:
+    """A build cut short while exporting a model leaves ``<key>.tmp``; a model no kept version names is stale."""
+    models = ready_index.index / "models"
+    used = {p.name for p in models.iterdir()}
+    assert used, "the built index should hold its model"
+    (models / "stale-model").mkdir()
+    (models / "stale-model" / "model.onnx").write_bytes(b"old")
+    (models / "half-export.tmp").mkdir()
+    store.collect_garbage(ready_index.index)
+    assert {p.name for p in models.iterdir()} == used
+    answers_from_the_live_index(ready_index.index)
