@@ -44,7 +44,9 @@ def table(rows: list[Row]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all): {', '.join(BENCHES)}")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all): {', '.join(BENCHES)}"
+    )
     parser.add_argument("--fresh", action="store_true", help="rebuild cached 1M indexes (ann, bm25)")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON results file")
     args = parser.parse_args(argv)

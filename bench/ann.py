@@ -166,19 +166,59 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
     note = f"{meta.get('kind')} M={qa_build.HNSW_M} efC={qa_build.HNSW_EF_CONSTRUCTION} efS={ef_main}"
     n = f"{N // 1_000_000}M"
     rows = [
-        judged(Row("ann", f"recall@10, HNSW vs exact ({n} x {DIM})", recall(ef_main), "", 1.0, "exact",
-                   "value >= 0.95", note=note)),
-        judged(Row("ann", "search p50, 1 query, 1 thread", p50, "ms", median(flat_times) * 1000, "exact p50",
-                   "value <= 5")),
-        Row("ann", "search p99, 1 query, 1 thread", percentile(times, 99) * 1000, "ms",
-            percentile(flat_times, 99) * 1000, "exact p99"),
-        Row("ann", "index build (write_vectors)", build_seconds, "s", flat_build, "exact build",
-            note=f"built {meta.get('built_at')}"),
-        judged(Row("ann", "RSS, fresh process with the index loaded", gb(rss), "GB",
-                   gb(baseline_rss), "python+numpy+faiss", "value <= 2.5",
-                   note=f"raw vectors {N * DIM * 4 / 1e9:.2f} GB; ANN_THRESHOLD={store.ANN_THRESHOLD:,}")),
+        judged(
+            Row(
+                "ann",
+                f"recall@10, HNSW vs exact ({n} x {DIM})",
+                recall(ef_main),
+                "",
+                1.0,
+                "exact",
+                "value >= 0.95",
+                note=note,
+            )
+        ),
+        judged(
+            Row("ann", "search p50, 1 query, 1 thread", p50, "ms", median(flat_times) * 1000, "exact p50", "value <= 5")
+        ),
+        Row(
+            "ann",
+            "search p99, 1 query, 1 thread",
+            percentile(times, 99) * 1000,
+            "ms",
+            percentile(flat_times, 99) * 1000,
+            "exact p99",
+        ),
+        Row(
+            "ann",
+            "index build (write_vectors)",
+            build_seconds,
+            "s",
+            flat_build,
+            "exact build",
+            note=f"built {meta.get('built_at')}",
+        ),
+        judged(
+            Row(
+                "ann",
+                "RSS, fresh process with the index loaded",
+                gb(rss),
+                "GB",
+                gb(baseline_rss),
+                "python+numpy+faiss",
+                "value <= 2.5",
+                note=f"raw vectors {N * DIM * 4 / 1e9:.2f} GB; ANN_THRESHOLD={store.ANN_THRESHOLD:,}",
+            )
+        ),
     ]
     for ef in efs[1:]:
-        rows.append(Row("ann", f"  recall@10 at efSearch={ef}", recall(ef), "",
-                        note=f"p50 {median(timings[str(ef)]) * 1000:.2f} ms; for tuning"))
+        rows.append(
+            Row(
+                "ann",
+                f"  recall@10 at efSearch={ef}",
+                recall(ef),
+                "",
+                note=f"p50 {median(timings[str(ef)]) * 1000:.2f} ms; for tuning",
+            )
+        )
     return rows

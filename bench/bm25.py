@@ -147,7 +147,18 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
     if ann.is_file():
         say("bm25: memory with the 1M HNSW index, the 1M BM25 index and the query model loaded together")
         both, _ = python_rss(_BOTH.format(ann=str(ann), folder=str(folder / "bm25"), bbc=str(BBC_INDEX)))
-        rows.append(judged(Row("memory", "RSS at 1M passages: HNSW + BM25 + model", gb(both), "GB", gb(base),
-                               "python+bm25s", "value <= 2.5",
-                               note="what `qa ask` holds for a 1M-chunk index (sentence vectors are mmapped)")))
+        rows.append(
+            judged(
+                Row(
+                    "memory",
+                    "RSS at 1M passages: HNSW + BM25 + model",
+                    gb(both),
+                    "GB",
+                    gb(base),
+                    "python+bm25s",
+                    "value <= 2.5",
+                    note="what `qa ask` holds for a 1M-chunk index (sentence vectors are mmapped)",
+                )
+            )
+        )
     return rows

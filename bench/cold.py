@@ -88,7 +88,9 @@ def _equivalence(index: Path, work: Path) -> dict[str, float]:
 def _query_path(env: dict[str, str]) -> tuple[list[str], int, dict[str, int], list[tuple[float, str]]]:
     """Run one real ask in-process under -X importtime: heavy modules loaded, module count, RSS, slowest imports."""
     code = PEAK_RSS + _ASK_IN_PROCESS.format(question=QUESTION, forbidden=FORBIDDEN)
-    proc = subprocess.run([PYTHON, "-X", "importtime", "-c", code], env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [PYTHON, "-X", "importtime", "-c", code], env=env, capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"qa ask failed: {proc.stderr[-2000:]}")
     info = {"heavy": ["?"], "count": 0}

@@ -169,7 +169,9 @@ def run(cmd: Sequence[str], env: dict[str, str] | None = None, check: bool = Tru
     return wall, proc.stdout
 
 
-def interleaved(commands: dict[str, tuple[Sequence[str], dict[str, str] | None]], repeats: int) -> dict[str, list[float]]:
+def interleaved(
+    commands: dict[str, tuple[Sequence[str], dict[str, str] | None]], repeats: int
+) -> dict[str, list[float]]:
     """Wall times of each command, run in turn ``repeats`` times so both sides see the same machine load."""
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeats):

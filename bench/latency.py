@@ -62,4 +62,3 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
             note="process CPU (all threads): a load-independent view on a shared machine"),
         Row("latency", "CPU time per question, ask_many", many_cpu, "ms", 1000 / many, "wall ms per question"),
     ]  # fmt: skip
-

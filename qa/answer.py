@@ -189,7 +189,12 @@ class Answerer:
             _, start, end = chunks[cand.chunk_id]
             source, title, text = texts[cand.chunk_id]
             best: tuple[float, tuple[int, int], int, frozenset[str], float, float] = (
-                -1.0, (start, end), -1, frozenset(), 0.0, 0.0
+                -1.0,
+                (start, end),
+                -1,
+                frozenset(),
+                0.0,
+                0.0,
             )
             for sid, s, e in sentences.get(cand.chunk_id, ()):
                 own, mentions = self._sentences[sid]

@@ -87,7 +87,7 @@ def _jsonl(raw: str, label: str) -> Iterator[Question | str]:
             yield f"{label} line {lineno}: not valid JSON"
             continue
         if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
-            yield f"{label} line {lineno}: no \"question\" string"
+            yield f'{label} line {lineno}: no "question" string'
             continue
         n += 1
         qid = obj.get("id")
@@ -98,7 +98,7 @@ def _csv(raw: str, label: str) -> Iterator[Question | str]:
     reader = csv.DictReader(io.StringIO(raw))
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     if "question" not in fields:
-        raise BadQuestionFile(f"{label} line 1: no \"question\" column; add a header row with a question column")
+        raise BadQuestionFile(f'{label} line 1: no "question" column; add a header row with a question column')
     reader.fieldnames = fields
     n = 0
     while True:

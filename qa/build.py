@@ -513,6 +513,8 @@ def needs_build(settings: Settings, opened: store.Version | None = None) -> str 
     if st.outdated:  # its BM25 is rewritten, every vector reused
         return OUTDATED
     if st.stale:
-        parts = [f"{len(x)} {name}" for x, name in ((st.new, "new"), (st.changed, "changed"), (st.removed, "removed")) if x]
+        parts = [
+            f"{len(x)} {name}" for x, name in ((st.new, "new"), (st.changed, "changed"), (st.removed, "removed")) if x
+        ]
         return "seed files changed since the last build: " + ", ".join(parts)
     return None

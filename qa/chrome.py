@@ -68,7 +68,9 @@ _CREDIT_WORDS = re.compile(
 )
 _NAME_SLASH_AGENCY = re.compile(r"[A-Z][\w.'’-]*(?:\s+[\w.'’-]+)*\s*/\s*[A-Z][\w.'’ -]*")  # "Jo Lee/Agency"
 _AFTER_SENTENCE_PAREN = re.compile(r"""[.!?]["'”’]?\s*\(\s*([^()]{1,60}?)\s*\)$""")
-_AGENCY_LINE = re.compile(r"getty\ images|shutterstock|istock(?:photo)?|alamy|\bap\ photo\b", re.IGNORECASE | re.VERBOSE)
+_AGENCY_LINE = re.compile(
+    r"getty\ images|shutterstock|istock(?:photo)?|alamy|\bap\ photo\b", re.IGNORECASE | re.VERBOSE
+)
 
 # Rule 1: "latest stories" headings and the relative times listed under each headline.
 _RELATED_HEADING = re.compile(

@@ -26,7 +26,9 @@ def _err(message: str) -> None:
 
 def path_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--model", help="Embedding model: a local folder or a name already on disk [env QA_MODEL].")(f)
-    f = click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder [env QA_INDEX; ./index].")(f)
+    f = click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder [env QA_INDEX; ./index].")(
+        f
+    )
     f = click.option("--seeds", type=click.Path(path_type=Path), help="Articles folder [env QA_SEEDS; ./seeds].")(f)
     return f
 
@@ -380,6 +382,7 @@ def eval_beir(
 def main() -> None:
     """Entry point: turns every error into one line on stderr and an exit code."""
     from qa.render import one_line
+
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

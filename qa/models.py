@@ -78,7 +78,9 @@ def read_st_config(folder: Path) -> EmbedderConfig:
                 dimension = int(pool_cfg.get("word_embedding_dimension", dimension))
                 pooling = "cls" if pool_cfg.get("pooling_mode_cls_token") else "mean"
     # Vectors are always normalized: the index searches by inner product, which is then cosine.
-    return EmbedderConfig(name=folder.name, dimension=dimension, max_seq_length=max_len, pooling=pooling, normalize=True)
+    return EmbedderConfig(
+        name=folder.name, dimension=dimension, max_seq_length=max_len, pooling=pooling, normalize=True
+    )
 
 
 def export_onnx(source: Path, target: Path, name: str) -> None:

@@ -57,9 +57,7 @@ def rich_result(result: Result):  # -> rich renderable
     if result.notice:
         parts.append(Text(result.notice, style="dim"))
     if not result.answered:
-        parts.append(
-            Text("No confident answer." + (" Closest passages:" if result.answers else ""), style="bold red")
-        )
+        parts.append(Text("No confident answer." + (" Closest passages:" if result.answers else ""), style="bold red"))
     for a in result.answers:
         title = Text(f"[{a.rank}] {safe(a.title)}", style="cyan")
         subtitle = Text(f"{safe(a.source)} [{a.start}:{a.end}]  score {a.score:.3f}", style="dim")

@@ -153,7 +153,9 @@ class Searcher:
 
         if self.n_docs == 0 or len(vectors) == 0:
             return [() for _ in range(len(vectors))]
-        _, ids = self.version.faiss_index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(pool, self.n_docs))
+        _, ids = self.version.faiss_index.search(
+            np.ascontiguousarray(vectors, dtype=np.float32), min(pool, self.n_docs)
+        )
         return [tuple(int(i) for i in row) for row in ids]
 
     def bm25_scores(self, query: Query) -> np.ndarray:

@@ -33,7 +33,9 @@ def answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
         ("who voted against the ferry plan?", "harbor/council.txt", "Tomas Reyes"),
     ],
 )
-def test_top_answer_highlights_the_answering_sentence(answerer: Answerer, question: str, source: str, needle: str) -> None:
+def test_top_answer_highlights_the_answering_sentence(
+    answerer: Answerer, question: str, source: str, needle: str
+) -> None:
     result = answerer.ask(question)
     top = result.answers[0]
     assert result.answered
@@ -82,7 +84,13 @@ def test_question_without_words_gets_a_notice(answerer: Answerer) -> None:
 
 @pytest.mark.parametrize(
     ("question", "kind"),
-    [("Who founded it?", "name"), ("When did it open?", "date"), ("How many boats?", "number"), ("Where is it?", "place"), ("Why?", None)],
+    [
+        ("Who founded it?", "name"),
+        ("When did it open?", "date"),
+        ("How many boats?", "number"),
+        ("Where is it?", "place"),
+        ("Why?", None),
+    ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
     assert question_type(question) == kind
@@ -99,6 +107,7 @@ def test_streamed_answers_match_one_at_a_time_in_order(answerer: Answerer) -> No
     streamed = list(answerer.ask_stream(questions, ids, top_k=3, batch=5))
     single = [answerer.ask(q, top_k=3, qid=i) for q, i in zip(questions, ids, strict=True)]
     assert [r.id for r in streamed] == ids
+
     def spans(results: list) -> list:  # batch and single encodings may differ in the last float bits
         return [[(a.source, a.start, a.end, a.highlight_start) for a in r.answers] for r in results]
 

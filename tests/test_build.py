@@ -194,7 +194,9 @@ def _bm25_scores_by_chunk(settings: Settings, question: str) -> dict[tuple[str, 
 def test_keyword_search_sees_the_headline_in_every_passage_but_not_a_shortened_lede(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    body = "\n\n".join(f"Paragraph {i} tells of the crossing, the tides and the ferry crew at length." for i in range(40))
+    body = "\n\n".join(
+        f"Paragraph {i} tells of the crossing, the tides and the ferry crew at length." for i in range(40)
+    )
     (seeds / "headline.txt").write_text("Quillmoor ferry strike ends\n\n" + body + "\n")
     lede = "Zarnowiec dockers " + "waited and " * 15 + "went home.\n"  # a first line too long to be a headline
     (seeds / "lede.txt").write_text(lede + "\n" + body + "\n")

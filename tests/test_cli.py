@@ -19,7 +19,9 @@ ANSWER_KEYS = {
 }  # fmt: skip
 
 
-def qa(*args: str, env: dict[str, str], stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def qa(
+    *args: str, env: dict[str, str], stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "qa.cli", *args], check=False, input=stdin, capture_output=True, text=True, env=env, cwd=cwd,
         timeout=300,
@@ -71,7 +73,10 @@ def test_ask_text_and_json(env: dict[str, str]) -> None:
     ("name", "content"),
     [
         ("q.txt", "# comment\nWho coaches the rowing crew?\n\nWhen was the rowing club founded?\n"),
-        ("q.jsonl", '{"id": "a", "question": "Who coaches the rowing crew?"}\n{"question": "When was the rowing club founded?"}\n'),
+        (
+            "q.jsonl",
+            '{"id": "a", "question": "Who coaches the rowing crew?"}\n{"question": "When was the rowing club founded?"}\n',
+        ),
         ("q.csv", "id,question\na,Who coaches the rowing crew?\n,When was the rowing club founded?\n"),
     ],
 )
@@ -90,7 +95,19 @@ def test_ask_file_formats_give_valid_jsonl(env: dict[str, str], tmp_path: Path, 
 
 def test_ask_stdin_to_csv_and_markdown(env: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "a.csv"
-    done = qa("ask", "--file", "-", "--format", "csv", "--output", str(out), "--top-k", "3", env=env, stdin="Who coaches the rowing crew?\n")
+    done = qa(
+        "ask",
+        "--file",
+        "-",
+        "--format",
+        "csv",
+        "--output",
+        str(out),
+        "--top-k",
+        "3",
+        env=env,
+        stdin="Who coaches the rowing crew?\n",
+    )
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert len(rows) == 3 and rows[0]["rank"] == "1" and rows[0]["question"] == "Who coaches the rowing crew?"
@@ -109,12 +126,14 @@ def test_show_prints_the_text_offsets_index(env: dict[str, str]) -> None:
         (["ask"], None, "give a QUESTION or --file"),
         (["ask", "--file", "{dir}/missing.txt"], None, "does not exist"),
         (["ask", "--file", "{dir}/bad.jsonl"], '{"question": "ok?"}\n{not json\n', "bad.jsonl line 2: not valid JSON"),
-        (["ask", "--file", "{dir}/bad.csv"], "query\nwhat?\n", "bad.csv line 1: no \"question\" column"),
+        (["ask", "--file", "{dir}/bad.csv"], "query\nwhat?\n", 'bad.csv line 1: no "question" column'),
         (["show", "nope.txt"], None, "not in the index"),
         (["index", "build", "--seeds", "{dir}/no-such-folder"], None, "no-such-folder"),
     ],
 )
-def test_errors_are_one_line(env: dict[str, str], tmp_path: Path, args: list[str], content: str | None, message: str) -> None:
+def test_errors_are_one_line(
+    env: dict[str, str], tmp_path: Path, args: list[str], content: str | None, message: str
+) -> None:
     if content is not None:
         (tmp_path / args[-1].split("/")[-1]).write_text(content)
     done = qa(*[a.format(dir=tmp_path) for a in args], env=env)
@@ -125,7 +144,9 @@ def test_errors_are_one_line(env: dict[str, str], tmp_path: Path, args: list[str
 
 def test_skip_bad_continues_and_reports_the_line(env: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "q.jsonl"
-    path.write_text('{"question": "Who coaches the rowing crew?"}\n{broken\n{"question": "When was the club founded?"}\n')
+    path.write_text(
+        '{"question": "Who coaches the rowing crew?"}\n{broken\n{"question": "When was the club founded?"}\n'
+    )
     done = qa("ask", "--file", str(path), "--skip-bad", env=env)
     assert done.returncode == 0
     assert "line 2" in done.stderr
