@@ -26,9 +26,8 @@ def _err(message: str) -> None:
 
 def path_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--model", help="Embedding model: a local folder or a name already on disk [env QA_MODEL].")(f)
-    f = click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder [env QA_INDEX; ./index].")(
-        f
-    )
+    index_help = "Index folder [env QA_INDEX; ./index]."
+    f = click.option("--index", "index", type=click.Path(path_type=Path), help=index_help)(f)
     f = click.option("--seeds", type=click.Path(path_type=Path), help="Articles folder [env QA_SEEDS; ./seeds].")(f)
     return f
 

@@ -29,13 +29,8 @@ from qa.settings import Settings
 
 CORPUS_FORMAT = 1  # bump when what goes into an evaluation index changes in a way the key cannot see
 LOCK_WAIT = 3600.0  # seconds to wait for another run building the same collection
-INDEX_CODE = (
-    "qa.chunking",
-    "qa.embedder",
-    "qa.aliases",
-    "qa.ingest",
-    "qa.build",
-)  # their output is stored in the index
+# Modules whose output is stored in the index.
+INDEX_CODE = ("qa.chunking", "qa.embedder", "qa.aliases", "qa.ingest", "qa.build")
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
