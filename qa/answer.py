@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from qa.records import Answer, Result
 from qa.search import Candidate, Query, Searcher
@@ -71,6 +71,16 @@ def kind_mentions(kind: str, sentence: str) -> tuple[frozenset[str], ...]:
     """The words of each mention of ``kind`` (a number, date, name or place) in the sentence."""
     found = (frozenset(w.lower() for w in _WORD.findall(m.group())) - _LINKING for m in _KINDS[kind].finditer(sentence))
     return tuple(words for words in found if words)
+
+
+class _Best(NamedTuple):
+    """A passage's best sentence so far while its sentences are scored."""
+
+    span: tuple[int, int]  # article offsets
+    sid: int  # sentence id; -1 when the passage has no stored sentence
+    terms: frozenset[str]
+    cos: float
+    overlap: float
 
 
 @dataclass(frozen=True)
@@ -188,33 +198,30 @@ class Answerer:
         for cand in candidates:
             _, start, end = chunks[cand.chunk_id]
             source, title, text = texts[cand.chunk_id]
-            best: tuple[float, tuple[int, int], int, frozenset[str], float, float] = (
-                -1.0,
-                (start, end),
-                -1,
-                frozenset(),
-                0.0,
-                0.0,
-            )
+            best_score, best = -1.0, _Best((start, end), -1, frozenset(), 0.0, 0.0)  # no sentence: the whole passage
             for sid, s, e in sentences.get(cand.chunk_id, ()):
                 own, mentions = self._sentences[sid]
                 cos = cosines[row_of[sid]]
                 matched = query.matched(set(own)) if query.alias_pairs else own
                 overlap = sum(map(weights.__getitem__, wanted & matched)) / total
                 score = SENT_COS * cos + SENT_OVERLAP * overlap
-                if kind is not None and score + SENT_TYPE > best[0]:  # else the type cannot make it the best
+                if kind is not None and score + SENT_TYPE > best_score:  # else the type cannot make it the best
                     found = mentions.get(kind)
                     if found is None:
                         found = mentions[kind] = kind_mentions(kind, text[s:e])
                     if any(words - qwords for words in found):
                         score += SENT_TYPE
-                if score > best[0]:
-                    best = (score, (s, e), sid, own, cos, overlap)
+                if score > best_score:
+                    best_score, best = score, _Best((s, e), sid, own, cos, overlap)
             # Scaled to 0..1 (the best a sentence can score is SENT_COS + SENT_OVERLAP + SENT_TYPE).
-            final = (cand.fused + RERANK_WEIGHT * best[0]) / (1 + RERANK_WEIGHT * top_score) if rerank else cand.fused
-            vector = all_vecs[row_of[best[2]]] if best[2] >= 0 else None
+            final = (
+                (cand.fused + RERANK_WEIGHT * best_score) / (1 + RERANK_WEIGHT * top_score) if rerank else cand.fused
+            )
+            vector = all_vecs[row_of[best.sid]] if best.sid >= 0 else None
             out.append(
-                _Passage(cand, source, title, start, end, text, best[1], best[4], best[5], best[3], final, vector)
+                _Passage(
+                    cand, source, title, start, end, text, best.span, best.cos, best.overlap, best.terms, final, vector
+                )
             )
         out.sort(key=lambda p: -p.score)
         return out
