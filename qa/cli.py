@@ -382,6 +382,7 @@ def main() -> None:
     """Entry point: turns every error into one line on stderr and an exit code."""
     from qa.render import one_line
 
+    sys.unraisablehook = _exit_on_a_lost_interrupt
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
@@ -407,6 +408,20 @@ def main() -> None:
             raise
         _err(f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} (set QA_DEBUG=1 for details)")
         sys.exit(2)
+
+
+def _exit_on_a_lost_interrupt(unraisable: Any) -> None:
+    """ctrl+c that landed where Python cannot raise it (an import lock's weakref callback, a ``__del__``): Python
+    would print "Exception ignored ... Traceback" and carry on. It ends the command as any ctrl+c does; a build cut
+    short here is left as a killed one is, with the previous index answering."""
+    if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+        sys.__unraisablehook__(unraisable)
+        return
+    try:
+        sys.stdout.flush()
+        _err("interrupted")
+    finally:
+        os._exit(130)  # raising here would be ignored again
 
 
 def _interrupted(exc: BaseException) -> bool:

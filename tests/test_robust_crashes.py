@@ -240,3 +240,27 @@ def test_model_folders_no_version_uses_are_removed(ready_index: Paths) -> None:
     store.collect_garbage(ready_index.index)
     assert {p.name for p in models.iterdir()} == used
     answers_from_the_live_index(ready_index.index)
+
+
+def test_ctrl_c_inside_a_callback_still_interrupts_in_one_line(tmp_path: Path) -> None:
+    """A ctrl+c that arrives while an import runs can land in a weakref callback, where Python only prints
+    "Exception ignored ... Traceback" and carries on; the command must still end as "interrupted"."""
+    script = tmp_path / "callback.py"
+    script.write_text(
+        "import sys, time, weakref\n"
+        "from qa import cli\n"
+        "@cli.cli.command('callback')\n"
+        "def callback():\n"
+        "    class Lock: pass\n"
+        "    lock = Lock()\n"
+        "    def cb(_):\n"
+        "        raise KeyboardInterrupt\n"
+        "    ref = weakref.ref(lock, cb)\n"
+        "    del lock\n"
+        "    time.sleep(10)\n"
+        "    print('finished')\n"
+        "sys.argv = ['qa', 'callback']\n"
+        "cli.main()\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
