@@ -59,11 +59,27 @@ def progress_bar(enabled: bool | None = None) -> Iterator[Callable[[str, int, in
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="qa-news")
+@path_options
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, seeds: Path | None, index: Path | None, model: str | None) -> None:
     """Ask questions of a folder of news articles, offline. With no command, opens the chat app."""
+    given = {k: v for k, v in (("seeds", seeds), ("index", index), ("model", model)) if v is not None}
+    # `qa --seeds DIR [COMMAND]`: the group's path options become every command's defaults (a command's own flag wins).
+    ctx.default_map = _defaults_for(cli, given)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(chat)
+        ctx.invoke(chat, **{"seeds": None, "index": None, "model": None, **given})
+
+
+def _defaults_for(group: click.Group, given: dict[str, Any]) -> dict[str, Any]:
+    """A click ``default_map`` giving each command (nested groups too) the options in ``given`` that it takes."""
+    defaults: dict[str, Any] = {}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            defaults[name] = _defaults_for(command, given)
+        else:
+            takes = {p.name for p in command.params}
+            defaults[name] = {k: v for k, v in given.items() if k in takes}
+    return defaults
 
 
 @cli.command()
@@ -146,7 +162,10 @@ def index_status(seeds: Path | None, index: Path | None, model: str | None) -> N
 @click.argument("question", required=False)
 @click.option("--file", "file", help="Question file (.txt, .jsonl, .csv) or - for stdin.")
 @click.option("--top-k", type=click.IntRange(1, 100), default=None, help="Answers per question [5].")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv", "markdown"]), default=None)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv", "markdown"]), default=None,
+    help="Output [text for a question, jsonl for --file]; json with --file is one JSON array.",
+)  # fmt: skip
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write answers here instead of stdout.")
 @click.option("--skip-bad", is_flag=True, help="Skip malformed lines of the question file instead of failing.")
 @path_options
@@ -159,18 +178,20 @@ def ask(
 
     if (question is None) == (file is None):
         raise click.UsageError("give a QUESTION or --file FILE (not both)")
+    if question is not None and not question.strip():
+        raise click.UsageError("the question is empty; give one, e.g. qa ask 'who chairs the council?'")
     settings = _settings(seeds=seeds, index=index, model=model, top_k=top_k)
+    if seeds is not None and not seeds.is_dir():  # typed on the command line: a typo must not answer from elsewhere
+        raise click.UsageError(
+            f"the articles folder {seeds} does not exist (the index would be {settings.index}); check --seeds"
+        )
     if file is not None:
         from qa.batch import read_questions
 
         questions = read_questions(file, skip_bad, warn=lambda m: _err(f"skipped: {m}"))
         fmt = fmt or "jsonl"
-        if fmt not in ("jsonl", "csv", "markdown"):
-            raise click.UsageError("--file writes jsonl, csv or markdown")
     else:
         fmt = fmt or "text"
-        if fmt not in ("text", "json"):
-            raise click.UsageError("a single question prints text or json")
     with progress_bar() as bar:
         answerer, _ = ready_answerer(settings, _err, bar)
     if question is not None:
@@ -180,15 +201,14 @@ def ask(
 
 
 def _ask_file(answerer: Any, questions: list[Any], top_k: int, fmt: str, output: Path | None) -> None:
-    from qa.batch import Writer
-
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     written = 0
+    close: Callable[[], None] = lambda: None  # noqa: E731
     try:
-        writer = Writer(out, fmt)
+        write, close = _writer(out, fmt)
         with progress_bar() as bar, _deferred_interrupt() as interrupted:
             for result in answerer.ask_stream([q.text for q in questions], [q.id for q in questions], top_k):
-                writer.write(result)
+                write(result)
                 written += 1
                 if interrupted():
                     raise KeyboardInterrupt
@@ -198,6 +218,7 @@ def _ask_file(answerer: Any, questions: list[Any], top_k: int, fmt: str, output:
         _err(f"interrupted after {written} of {len(questions)} questions; the output holds complete records")
         raise SystemExit(130) from None
     finally:
+        close()  # a JSON array is closed even when interrupted: the partial output stays valid
         if output:
             out.close()
     if output:
@@ -222,6 +243,37 @@ def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _writer(out: Any, fmt: str) -> tuple[Callable[[Any], None], Callable[[], None]]:
+    """(write one Result, finish) for ``fmt``: batch.Writer's jsonl/csv/markdown, a JSON array, or plain text.
+    Each record is written whole and flushed."""
+    from qa.batch import Writer, to_json
+    from qa.render import plain
+
+    if fmt == "json":
+        count = [0]
+        out.write("[")
+        out.flush()
+
+        def write_json(result: Any) -> None:
+            out.write(("\n" if not count[0] else ",\n") + to_json(result.to_record()))
+            out.flush()
+            count[0] += 1
+
+        def close_json() -> None:
+            out.write("\n]\n" if count[0] else "]\n")
+            out.flush()
+
+        return write_json, close_json
+    if fmt == "text":
+
+        def write_text(result: Any) -> None:
+            out.write(plain(result) + "\n\n")
+            out.flush()
+
+        return write_text, lambda: None
+    return Writer(out, fmt).write, lambda: None
+
+
 def _print_result(result: Any, fmt: str) -> None:
     from qa.render import plain, rich_result
 
@@ -229,6 +281,8 @@ def _print_result(result: Any, fmt: str) -> None:
         from qa.batch import to_json
 
         click.echo(to_json(result.to_record(), indent=2))
+    elif fmt in ("jsonl", "csv", "markdown"):
+        _writer(sys.stdout, fmt)[0](result)
     elif sys.stdout.isatty():
         from rich.console import Console
 
@@ -245,15 +299,36 @@ def show(source: str, seeds: Path | None, index: Path | None, model: str | None)
     from qa import store
     from qa.render import safe
 
-    version = store.Version.open(_settings(seeds=seeds, index=index, model=model).index)
+    settings = _settings(seeds=seeds, index=index, model=model)
+    version = store.Version.open(settings.index)
     try:
-        row = version.db.execute("SELECT text FROM articles WHERE source = ?", (source,)).fetchone()
+        row = None
+        for name in _source_names(source, settings.seeds):
+            row = version.db.execute("SELECT text FROM articles WHERE source = ?", (name,)).fetchone()
+            if row is not None:
+                break
     finally:
         version.close()
     if row is None:
         raise QAError(f"{source} is not in the index; `qa index status` lists what is")
+    text = row[0]
+    if sys.stdout.isatty():  # a terminal gets visible control characters and a final newline for the prompt
+        text = safe(text) + ("" if text.endswith("\n") else "\n")
     # color=True: click would strip escape sequences from a pipe, and a pipe must get the exact indexed text.
-    click.echo(safe(row[0]) if sys.stdout.isatty() else row[0], nl=False, color=True)
+    click.echo(text, nl=False, color=True)
+
+
+def _source_names(source: str, seeds: Path) -> list[str]:
+    """SOURCE as stored (relative to the seeds folder), then as a path typed on disk (absolute, or relative to the
+    current folder) made relative to the seeds folder."""
+    names = [source]
+    try:
+        relative = Path(source).resolve().relative_to(seeds.resolve())
+    except (ValueError, OSError):
+        return names
+    if relative.as_posix() not in names:
+        names.append(relative.as_posix())
+    return names
 
 
 class _EvalGroup(click.Group):
