@@ -14,6 +14,7 @@ import re
 import stat
 from pathlib import Path
 
+from qa import metadata
 from qa.chrome import kept_blocks
 from qa.errors import ArticleSkipped, ConfigError
 from qa.records import Article, Span
@@ -137,18 +138,23 @@ def read_article(path: Path, root: Path) -> Article:
     if not is_html:
         _check_length(text, source)
 
+    markdown = path.suffix.lower() == ".md"
     if is_html:
         page = text
-        text, title, date, author = _extract_html(page, source)
+        text, title, _, _ = _extract_html(page, source)
         _check_length(text, source)
-        title = title or _html_title(page) or path.stem
+        # trafilatura's date and author are not used: its date falls back to any date in the story text.
+        meta = metadata.from_html(page)
+        title = meta.title or title or _html_title(page) or path.stem
     else:
-        title, date, author = "", None, None
-    blocks = kept_blocks(text)
+        meta = metadata.from_text(text, markdown=markdown)
+        title = meta.title or ""
+    blocks = _blocks_after(text, meta.front_matter[1] if meta.front_matter else 0)
     if not blocks:
         raise _skipped(source, "no text left after removing site chrome")
-    if not is_html:
-        title = _first_line(text, blocks, markdown=path.suffix.lower() == ".md") or path.stem
+    if not is_html and not title:
+        title = _first_line(text, blocks, markdown=markdown)
+        title = title if any(c.isalnum() for c in title) else path.stem  # never a bare "---" rule
     return Article(
         source=source,
         title=title,
@@ -156,10 +162,18 @@ def read_article(path: Path, root: Path) -> Article:
         blocks=blocks,
         content_hash=hashlib.sha256(raw).hexdigest(),
         kind="html" if is_html else "text",
-        date=date,
-        author=author,
+        date=meta.date,
+        author=meta.author,
         warnings=tuple(warnings),
+        section=meta.section or metadata.folder_section(source),
+        url=meta.url,
+        outlet=meta.outlet,
     )
+
+
+def _blocks_after(text: str, start: int) -> tuple[Span, ...]:
+    """Kept blocks of ``text`` from ``start`` on (past a front matter), in offsets of the whole ``text``."""
+    return tuple((begin + start, end + start) for begin, end in kept_blocks(text[start:]))
 
 
 def _skipped(source: str, reason: str) -> ArticleSkipped:

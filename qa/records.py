@@ -25,6 +25,9 @@ class Article:
     date: str | None = None
     author: str | None = None
     warnings: tuple[str, ...] = ()
+    section: str | None = None
+    url: str | None = None
+    outlet: str | None = None
 
 
 @dataclass(frozen=True)
