@@ -41,7 +41,7 @@ def read_questions(name: str, skip_bad: bool = False, warn: object = None) -> li
         warn: callable taking one message per skipped line.
     """
     if name == "-":
-        raw, label, suffix = sys.stdin.read(), "stdin", ""
+        raw, label, suffix = _read_stdin(), "stdin", ""
     else:
         path = Path(name)
         try:
@@ -58,7 +58,7 @@ def read_questions(name: str, skip_bad: bool = False, warn: object = None) -> li
     questions: list[Question] = []
     for item in reader(raw, label):
         if isinstance(item, Question):
-            questions.append(item)
+            questions.append(replace(item, id=repair(item.id), text=repair(item.text)))  # JSON may hold "\udcff"
         elif skip_bad:
             if callable(warn):
                 warn(item)
@@ -67,9 +67,46 @@ def read_questions(name: str, skip_bad: bool = False, warn: object = None) -> li
     return questions
 
 
+def _read_stdin() -> str:
+    """Standard input as text, invalid UTF-8 replaced with U+FFFD as for files (the text layer would raise, or
+    keep stray bytes as surrogates that the tokenizer refuses)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text-only stream (tests, embedding)
+        return repair(sys.stdin.read())
+    return buffer.read().decode("utf-8-sig", errors="replace")
+
+
+def repair(text: str) -> str:
+    """Text with stray bytes and lone surrogates replaced by U+FFFD.
+
+    Python hands over undecodable bytes in argv (and in text streams) as surrogate escapes, and a JSON string may
+    hold a lone surrogate; neither is text the tokenizer accepts.
+    """
+    return _SURROGATES.sub(_replaced, text)
+
+
+def _replaced(match: re.Match[str]) -> str:
+    try:  # byte escapes: the bytes they stand for, decoded as file input is
+        return match.group().encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+    except UnicodeEncodeError:
+        return "\ufffd" * len(match.group())
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]+")
+# Lines end at \n, \r\n or \r only: str.splitlines also splits at U+2028, U+2029, form feed, \x1c-\x1e and \x85,
+# which may sit inside a question (or a JSON string) as ordinary characters.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def lines(raw: str, keepends: bool = False) -> list[str]:
+    """``raw`` split after each \\n, \\r\\n and \\r, and nowhere else."""
+    found = _LINE.findall(raw)
+    return found if keepends else [line.rstrip("\r\n") for line in found]
+
+
 def _txt(raw: str, label: str) -> Iterator[Question | str]:
     n = 0
-    for line in raw.splitlines():
+    for line in lines(raw):
         text = line.strip()
         if text and not text.startswith("#"):
             n += 1
@@ -78,7 +115,7 @@ def _txt(raw: str, label: str) -> Iterator[Question | str]:
 
 def _jsonl(raw: str, label: str) -> Iterator[Question | str]:
     n = 0
-    for lineno, line in enumerate(raw.splitlines(), 1):
+    for lineno, line in enumerate(lines(raw), 1):
         if not line.strip():
             continue
         try:
@@ -89,32 +126,71 @@ def _jsonl(raw: str, label: str) -> Iterator[Question | str]:
         if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
             yield f'{label} line {lineno}: no "question" string'
             continue
-        n += 1
         qid = obj.get("id")
+        # bool is an int to Python, and str() of a float, list or object is Python's spelling, not an id
+        if qid is not None and (isinstance(qid, bool) or not isinstance(qid, (str, int))):
+            yield f"{label} line {lineno}: id must be a string or an integer"
+            continue
+        n += 1
         yield Question(str(qid) if qid is not None else str(n), obj["question"])
 
 
 def _csv(raw: str, label: str) -> Iterator[Question | str]:
-    reader = csv.DictReader(io.StringIO(raw))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    rows = lines(raw, keepends=True)
+    header = csv.reader(rows)
+    try:
+        fields = [f.strip().lower() for f in next(header, [])]
+    except csv.Error as exc:
+        raise BadQuestionFile(f"{label} line 1: {exc}; fix the header row") from None
     if "question" not in fields:
         raise BadQuestionFile(f'{label} line 1: no "question" column; add a header row with a question column')
-    reader.fieldnames = fields
     n = 0
-    while True:
-        first_line = reader.line_num + 1
+    start: int | None = header.line_num  # index of the line the reader below starts at
+    while start is not None:
+        reader, offset, start = csv.reader(rows[start:]), start, None
+        while True:
+            first = offset + reader.line_num  # index of this record's first line
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # e.g. an unclosed quote that swallows a field past the csv size limit
+                problem: str | None = str(exc)
+            else:
+                end = offset + reader.line_num
+                problem = _open_quote(rows[first:end], first, len(fields), at_end=end == len(rows))
+            if problem:
+                yield f"{label} line {first + 1}: {problem}"
+                start = first + 1  # read on from the next line: the rows the bad one swallowed come back
+                break
+            row = dict(zip(fields, values))
+            text = (row.get("question") or "").strip()
+            if not text:
+                continue
+            n += 1
+            yield Question((row.get("id") or "").strip() or str(n), text)
+
+
+def _open_quote(record: list[str], first: int, width: int, at_end: bool) -> str | None:
+    """Why a record spanning several lines is a quote left open, not a question with line breaks; None if it is not.
+
+    The csv module ends an unclosed quoted field at the end of the file, silently merging every row after it.
+    """
+    if len(record) < 2:
+        return None
+    if at_end and sum(line.count('"') for line in record) % 2:
+        last = first + len(record)
+        return f"a quote opened on this line is never closed (it runs to the end of the file, line {last})"
+    if width < 2:  # with one column every line would look like a row
+        return None
+    for number, line in enumerate(record[1:], first + 2):
         try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # e.g. an unclosed quote that swallows the rest of the file into one field
-            yield f"{label} line {first_line}: {exc}"
-            continue
-        text = (row.get("question") or "").strip()
-        if not text:
-            continue
-        n += 1
-        yield Question((row.get("id") or "").strip() or str(n), text)
+            looks_like_a_row = len(next(csv.reader([line]), [])) == width
+        except csv.Error:
+            looks_like_a_row = False
+        if looks_like_a_row:
+            return f"a quote opened on this line runs on over line {number}, which looks like a row; close the quote"
+    return None
 
 
 class Writer:

@@ -96,7 +96,7 @@ def build(
     root = settings.index
     with store.build_lock(root, wait=wait):
         store.collect_garbage(root)
-        paths, unsupported = discover(settings.seeds)
+        paths, unsupported = discover(settings.seeds, settings.follow_links)
         model_folder, key = ensure_model(settings)
         embedder = Embedder(model_folder)
         previous = None if full else _previous(root, key, chunker)
@@ -454,7 +454,7 @@ def status(settings: Settings, opened: store.Version | None = None) -> IndexStat
             for s, size, mtime, digest in db.execute("SELECT source, size, mtime_ns, content_hash FROM articles")
         }
         known.update({s: (size, mtime, None) for s, size, mtime, _ in db.execute("SELECT * FROM skipped")})
-        paths, _ = discover(settings.seeds)
+        paths, _ = discover(settings.seeds, settings.follow_links)
         new, changed = [], []
         seen = set()
         for path in paths:

@@ -12,12 +12,41 @@ from typing import Any
 
 import click
 
-from qa.errors import QAError
+from qa.errors import ConfigError, QAError
 from qa.settings import Settings
 
 
 def _settings(**kw: Any) -> Settings:
-    return Settings.from_env(**kw)
+    settings = Settings.from_env(**kw)
+    seeds = kw.get("seeds")
+    if seeds is not None and seeds.is_file():  # typed on the command line: said before "building the index ..."
+        raise ConfigError(f"{seeds} is a file, not a folder; pass the folder that holds the articles (--seeds)")
+    if "index" in kw:  # a command that reads or writes the index: a file in its place is found now, not mid-build
+        _check_index(settings.index)
+    return settings
+
+
+def _check_index(index: Path) -> None:
+    for folder in (index, *index.parents):  # the index folder, or the nearest part of its path that exists
+        if folder.exists():
+            if not folder.is_dir():
+                raise ConfigError(f"{folder} is a file, not a folder; pass a folder for the index (--index, QA_INDEX)")
+            return
+
+
+def _check_output(path: Path, option: str) -> None:
+    """An output file that cannot be written, said before any answering or evaluation work instead of after it."""
+    if path.is_dir():
+        raise ConfigError(f"{option} {path} is a folder; give the name of a file to write")
+    folder = path.parent
+    if not folder.exists():
+        raise ConfigError(f"{option} {path}: folder {folder} does not exist; create it or write elsewhere")
+    if not folder.is_dir():
+        raise ConfigError(f"{option} {path}: {folder} is a file, not a folder; write elsewhere")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ConfigError(f"{option} {path} cannot be written (permission denied or read-only); write elsewhere")
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path}: cannot create files in {folder} (permission denied or read-only)")
 
 
 def _err(message: str) -> None:
@@ -30,6 +59,13 @@ def path_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--index", "index", type=click.Path(path_type=Path), help=index_help)(f)
     f = click.option("--seeds", type=click.Path(path_type=Path), help="Articles folder [env QA_SEEDS; ./seeds].")(f)
     return f
+
+
+def links_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--follow-links", is_flag=True,
+        help="Also index links whose target is outside the articles folder [env QA_FOLLOW_LINKS=1].",
+    )(f)  # fmt: skip
 
 
 @contextmanager
@@ -84,9 +120,10 @@ def _defaults_for(group: click.Group, given: dict[str, Any]) -> dict[str, Any]:
 
 @cli.command()
 @path_options
-def chat(seeds: Path | None, index: Path | None, model: str | None) -> None:
+@links_option
+def chat(seeds: Path | None, index: Path | None, model: str | None, follow_links: bool) -> None:
     """Open the chat-style terminal app."""
-    settings = _settings(seeds=seeds, index=index, model=model)
+    settings = _settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None)
     try:
         from qa.tui.app import run
     except ImportError:  # the terminal app is optional at this stage: fall back to a prompt
@@ -96,6 +133,7 @@ def chat(seeds: Path | None, index: Path | None, model: str | None) -> None:
 
 
 def _prompt_loop(settings: Settings) -> None:
+    from qa.batch import repair
     from qa.session import ready_answerer
 
     with progress_bar() as bar:
@@ -104,7 +142,7 @@ def _prompt_loop(settings: Settings) -> None:
     n = 0
     while True:
         try:
-            question = input("? ")
+            question = repair(input("? "))
         except EOFError:
             break
         if not question.strip():
@@ -122,11 +160,14 @@ def index() -> None:
 @path_options
 @click.option("--full", is_flag=True, help="Re-embed every article instead of reusing unchanged ones.")
 @click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another build.")
-def index_build(seeds: Path | None, index: Path | None, model: str | None, full: bool, wait: float) -> None:
+@links_option
+def index_build(
+    seeds: Path | None, index: Path | None, model: str | None, full: bool, wait: float, follow_links: bool
+) -> None:
     """Build or update the index from the articles folder (incremental, crash-safe)."""
     from qa.build import build
 
-    settings = _settings(seeds=seeds, index=index, model=model)
+    settings = _settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None)
     with progress_bar() as bar:
         report = build(settings, full=full, progress=bar, wait=wait)
     from qa.render import one_line
@@ -144,11 +185,12 @@ def index_build(seeds: Path | None, index: Path | None, model: str | None, full:
 
 @index.command("status")
 @path_options
-def index_status(seeds: Path | None, index: Path | None, model: str | None) -> None:
+@links_option
+def index_status(seeds: Path | None, index: Path | None, model: str | None, follow_links: bool) -> None:
     """What the index holds, and which seed files are new or changed since it was built."""
     from qa.build import OUTDATED, status
 
-    st = status(_settings(seeds=seeds, index=index, model=model))
+    st = status(_settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None))
     click.echo(f"articles: {st.articles}\nchunks: {st.chunks}\nmodel: {st.model}\nbuilt: {st.built_at}")
     for label, items in (("new", st.new), ("changed", st.changed), ("removed", st.removed)):
         for item in items:
@@ -169,18 +211,24 @@ def index_status(seeds: Path | None, index: Path | None, model: str | None) -> N
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write answers here instead of stdout.")
 @click.option("--skip-bad", is_flag=True, help="Skip malformed lines of the question file instead of failing.")
 @path_options
+@links_option
 def ask(
     question: str | None, file: str | None, top_k: int | None, fmt: str | None, output: Path | None,
-    skip_bad: bool, seeds: Path | None, index: Path | None, model: str | None,
+    skip_bad: bool, seeds: Path | None, index: Path | None, model: str | None, follow_links: bool,
 ) -> None:  # fmt: skip
     """Answer QUESTION, or every question in --file."""
+    from qa.batch import repair
     from qa.session import ready_answerer
 
     if (question is None) == (file is None):
         raise click.UsageError("give a QUESTION or --file FILE (not both)")
+    if question is not None:
+        question = repair(question)  # undecodable argv bytes arrive as surrogate escapes: U+FFFD, as in files
     if question is not None and not question.strip():
         raise click.UsageError("the question is empty; give one, e.g. qa ask 'who chairs the council?'")
-    settings = _settings(seeds=seeds, index=index, model=model, top_k=top_k)
+    settings = _settings(seeds=seeds, index=index, model=model, top_k=top_k, follow_links=follow_links or None)
+    if output is not None:
+        _check_output(output, "--output")
     if seeds is not None and not seeds.is_dir():  # typed on the command line: a typo must not answer from elsewhere
         raise click.UsageError(
             f"the articles folder {seeds} does not exist (the index would be {settings.index}); check --seeds"
@@ -387,15 +435,19 @@ def eval_group() -> None:
 @click.argument("questions", type=click.Path(path_type=Path, dir_okay=False))
 @eval_options
 @path_options
+@links_option
 def eval_questions(
-    questions: Path, method: str, json_out: Path | None, seeds: Path | None, index: Path | None, model: str | None
-) -> None:
+    questions: Path, method: str, json_out: Path | None, seeds: Path | None, index: Path | None, model: str | None,
+    follow_links: bool,
+) -> None:  # fmt: skip
     """Hit@1/3/10, MRR@10, highlight accuracy and misses of our JSONL questions against the current index."""
     from qa.evaluation.datasets import load_questions
     from qa.evaluation.runner import run_questions
     from qa.session import ready_answerer
 
-    settings = _settings(seeds=seeds, index=index, model=model)
+    settings = _settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None)
+    if json_out is not None:
+        _check_output(json_out, "--json")
     items = load_questions(questions)
     with progress_bar() as bar:
         answerer, _ = ready_answerer(settings, _err, bar)
@@ -420,6 +472,9 @@ def eval_squad(
     from qa.evaluation.datasets import load_squad
     from qa.evaluation.runner import run_squad
 
+    for path, option in ((json_out, "--json"), (dump_features, "--dump-features")):
+        if path is not None:
+            _check_output(path, option)
     if articles is not None and articles != "all" and not (articles.isdigit() and int(articles) > 0):
         raise click.BadParameter("give a number of articles or `all`", param_hint="--articles")
     count = int(articles) if articles and articles != "all" else None
@@ -447,6 +502,8 @@ def eval_beir(
     from qa.evaluation.datasets import load_beir
     from qa.evaluation.runner import run_beir
 
+    if json_out is not None:
+        _check_output(json_out, "--json")
     dataset = load_beir(folder, split)
     with progress_bar() as bar:
         report = run_beir(dataset, _settings(model=model), _methods(method), cache, bar)
@@ -455,6 +512,8 @@ def eval_beir(
 
 def main() -> None:
     """Entry point: turns every error into one line on stderr and an exit code."""
+    import sqlite3  # for the except clause below; the index's store imports it anyway
+
     from qa.render import one_line
 
     sys.unraisablehook = _exit_on_a_lost_interrupt
@@ -475,6 +534,12 @@ def main() -> None:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
+    except (OSError, sqlite3.Error) as exc:  # the disk said no: name the path and what to do, not the exception
+        if os.environ.get("QA_DEBUG"):
+            raise
+        message = _os_error(exc) if isinstance(exc, OSError) else _sqlite_error(exc)
+        _err(f"error: {one_line(message)}")
+        sys.exit(1)
     except Exception as exc:  # a person never sees a traceback
         if _interrupted(exc):
             _err("interrupted")
@@ -483,6 +548,40 @@ def main() -> None:
             raise
         _err(f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} (set QA_DEBUG=1 for details)")
         sys.exit(2)
+
+
+def _os_error(exc: OSError) -> str:
+    """One sentence for a file-system error: what happened to which path, and what to do."""
+    import errno
+
+    name = os.fsdecode(exc.filename) if exc.filename is not None else None
+    at = f" {name}" if name else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f"the device holding {name}" if name else "the device"
+        return f"no space left on {where}; free some space and run the command again"
+    if exc.errno == errno.EROFS:
+        return f"{name or 'the path'} is on a read-only file system; use a path on a writable one"
+    if isinstance(exc, PermissionError):
+        return f"permission denied:{at}; check its permissions or use another path"
+    if isinstance(exc, FileNotFoundError):
+        return f"{name or 'a file'} does not exist; check the path"
+    if isinstance(exc, IsADirectoryError):
+        return f"{name or 'the path'} is a folder, not a file; give a file"
+    if isinstance(exc, NotADirectoryError):
+        return f"{name or 'the path'}: a file stands where a folder is needed; check the path"
+    return f"cannot use{at or ' a file'} ({exc.strerror or exc}); check the path and the disk, then try again"
+
+
+def _sqlite_error(exc: Exception) -> str:
+    """One sentence for an index database error (SQLite names no file: it is always the index's)."""
+    text = str(exc)
+    if "full" in text:
+        return "no space left on the device holding the index; free some space and run the command again"
+    if "readonly" in text or "read-only" in text:
+        return "the index database cannot be written (read-only); check the index folder's permissions"
+    if "locked" in text:
+        return "the index database is locked by another process; try again when it has finished"
+    return f"the index database cannot be used ({text}); rebuild it with `qa index build --full`"
 
 
 def _exit_on_a_lost_interrupt(unraisable: Any) -> None:

@@ -12,6 +12,7 @@ import html
 import os
 import re
 import stat
+from html.parser import HTMLParser
 from pathlib import Path
 
 from qa import metadata
@@ -45,19 +46,26 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
-def discover(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+def discover(root: Path, follow_links: bool = False) -> tuple[list[Path], list[tuple[str, str]]]:
     """Every article file under ``root``, sorted by relative path, and the files passed over with a reason.
 
     Hidden files and folders are passed over silently (editors and VCS keep their state there). Symlinked
     folders are followed once: a folder already visited (a loop, or a second link to it) is not entered again.
+    A link (to a file or a folder) whose target lies outside ``root`` is passed over unless ``follow_links``:
+    ``seeds/notes.txt -> ~/.ssh/id_rsa`` must not end up quoted in answers.
 
     Raises:
-        ConfigError: ``root`` is missing or is not a folder.
+        ConfigError: ``root`` is missing, is not a folder, or cannot be listed.
     """
     if not root.exists():
         raise ConfigError(f"Folder {root} does not exist; pass the folder that holds the articles.")
     if not root.is_dir():
         raise ConfigError(f"{root} is a file, not a folder; pass the folder that holds the articles.")
+    try:  # a folder that cannot be listed would look empty, and a build would remove every article it indexed
+        os.scandir(root).close()
+    except OSError as error:
+        reason = error.strerror or error
+        raise ConfigError(f"Cannot read the folder {root} ({reason}); check its permissions.") from None
 
     found: list[tuple[str, Path]] = []
     skipped: list[tuple[str, str]] = []
@@ -70,6 +78,14 @@ def discover(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
 
     root_stat = root.stat()
     visited = {(root_stat.st_dev, root_stat.st_ino)}
+    real_root = os.path.realpath(root)
+
+    def outside(path: str) -> bool:
+        """A link whose target resolves outside the folder (links inside it are ordinary)."""
+        if follow_links or not os.path.islink(path):
+            return False
+        return os.path.commonpath([real_root, os.path.realpath(path)]) != real_root
+
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=True):
         entered = []
         for name in sorted(dirnames):
@@ -78,6 +94,9 @@ def discover(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
             path = os.path.join(dirpath, name)
             if not _utf8(name):
                 skipped.append((rel(path), _BAD_NAME))
+                continue
+            if outside(path):
+                skipped.append((rel(path), _OUTSIDE))
                 continue
             try:
                 st = os.stat(path)
@@ -98,6 +117,8 @@ def discover(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
                 skipped.append((rel(path), "unsupported file type"))
             elif not _utf8(name):
                 skipped.append((rel(path), _BAD_NAME))
+            elif outside(path):
+                skipped.append((rel(path), _OUTSIDE))
             elif not os.path.isfile(path):
                 skipped.append((rel(path), "not a regular file (broken link, pipe or device)"))
             else:
@@ -108,6 +129,7 @@ def discover(root: Path) -> tuple[list[Path], list[tuple[str, str]]]:
 
 
 _BAD_NAME = "name is not valid UTF-8 (rename it to index it)"
+_OUTSIDE = "link points outside the articles folder; pass --follow-links to index it"
 
 
 def _utf8(name: str) -> bool:
@@ -254,17 +276,65 @@ def _extract_html(page: str, source: str) -> tuple[str, str | None, str | None, 
     # Imported here: trafilatura pulls in lxml, dateparser and more (~0.5 s), which plain-text runs never need.
     import trafilatura
 
-    document = trafilatura.bare_extraction(
-        page,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        favor_precision=True,
-    )
+    try:
+        document = trafilatura.bare_extraction(
+            page,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            favor_precision=True,
+        )
+    except Exception:  # noqa: BLE001 - hostile markup may break lxml or trafilatura in ways they do not document
+        document = None
     text = getattr(document, "text", None) or ""
-    if not text.strip():
+    if text.strip():
+        return text, document.title, document.date, document.author
+    # libxml2 gives up on elements nested past 256 deep and on attributes past 10 MB, and trafilatura then finds
+    # nothing though the text is there: read the text with the stdlib's streaming parser, which has neither limit.
+    text = _plain_text(page)
+    if not text:
         raise _skipped(source, "no extractable text in the HTML (only markup, scripts or styles)")
-    return text, document.title, document.date, document.author
+    return text, None, None, None
+
+
+class _TextParser(HTMLParser):
+    """The text of a page outside scripts, styles and the title, a line per block element."""
+
+    SKIP = frozenset({"script", "style", "title", "noscript", "template", "svg"})
+    BLOCKS = frozenset(
+        "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 header "
+        "hr li main nav ol p pre section table td th tr ul".split()
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping: list[str] = []  # open elements whose text is not the story's
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in self.SKIP:
+            self.skipping.append(tag)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.skipping:  # an unclosed <p> inside is forgiven, as browsers do
+            del self.skipping[len(self.skipping) - 1 - self.skipping[::-1].index(tag) :]
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def _plain_text(page: str) -> str:
+    """Paragraphs of ``page`` joined by newlines, whitespace inside each collapsed (as trafilatura gives them)."""
+    parser = _TextParser()
+    parser.feed(page)
+    parser.close()
+    paragraphs = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
+    return "\n".join(p for p in paragraphs if p)
 
 
 def _html_title(page: str) -> str | None:

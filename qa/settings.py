@@ -15,16 +15,19 @@ class Settings:
     index: Path = Path("index")
     model: str = DEFAULT_MODEL
     top_k: int = 5
+    follow_links: bool = False  # index links whose target lies outside the seeds folder
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Environment first (QA_SEEDS, QA_INDEX, QA_MODEL, QA_TOP_K), then explicit overrides that are not None."""
+        """Environment first (QA_SEEDS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_FOLLOW_LINKS), then explicit overrides that
+        are not None."""
         env = os.environ
         base = cls(
             seeds=Path(env.get("QA_SEEDS", "seeds")),
             index=Path(env.get("QA_INDEX", "index")),
             model=env.get("QA_MODEL", DEFAULT_MODEL),
             top_k=int(env.get("QA_TOP_K", "5") or 5),
+            follow_links=env.get("QA_FOLLOW_LINKS", "").strip().lower() in ("1", "true", "yes", "on"),
         )
         given = {k: (Path(v) if k in ("seeds", "index") else v) for k, v in overrides.items() if v is not None}
         return replace(base, **given)  # type: ignore[arg-type]

@@ -261,8 +261,8 @@ def test_file_deleted_between_listing_and_reading(qa_paths: Paths, qa, ask_ok, m
     (qa_paths.seeds / "gone.txt").write_text("Gone\n\nThis article is deleted after the folder is listed.\n")
     listed = ingest.discover
 
-    def discover_then_delete(root: Path):
-        found = listed(root)
+    def discover_then_delete(root: Path, *rest: object):
+        found = listed(root, *rest)
         (qa_paths.seeds / "gone.txt").unlink()
         return found
 
