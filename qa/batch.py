@@ -19,7 +19,7 @@ from qa.errors import BadQuestionFile
 from qa.records import Result
 
 FORMATS = ("jsonl", "csv", "markdown")
-_C1 = re.compile(r"[\x7f-\x9f]")
+_C1 = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # and the line separators str.splitlines (and old JavaScript) split at
 CSV_FIELDS = (
     "id", "question", "answered", "rank", "score", "source", "title", "passage",
     "start", "end", "highlight", "highlight_start", "highlight_end", "also_in",
@@ -228,7 +228,8 @@ class Writer:
 
 
 def to_json(record: dict[str, object], indent: int | None = None) -> str:
-    """JSON with non-ASCII text kept readable, but DEL and C1 controls escaped too (a terminal may obey them)."""
+    """JSON with non-ASCII text kept readable, but DEL and C1 controls escaped too (a terminal may obey them), and
+    U+2028/U+2029 (a reader splitting a JSONL file with str.splitlines would cut a record in two)."""
     text = json.dumps(record, ensure_ascii=False, indent=indent)
     return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 

@@ -107,6 +107,9 @@ def build(
         todo: list[_Entry] = []
         for n, path in enumerate(paths, 1):
             progress("reading", n, len(paths))
+            if _many(path):  # PDFs, dumps, feeds, mail, web archives, zip/tar: an article per record (qa.sources)
+                _read_records(path, settings.seeds, previous, embedder, chunker, entries, todo, skipped, warnings, counts)
+                continue
             rel = path.relative_to(settings.seeds).as_posix()
             entry, reason = _read(path, settings.seeds, previous, embedder, chunker)
             if entry is None:
@@ -269,6 +272,13 @@ def _read(
             article = read_article(path, seeds)
         except ArticleSkipped as exc:
             return None, str(exc).split(": ", 1)[-1]
+    return _entry(article, size, mtime, previous, embedder, chunker)
+
+
+def _entry(
+    article: Article, size: int, mtime: int, previous: _Previous | None, embedder: Embedder, chunker: ChunkerSettings
+) -> tuple[_Entry | None, str]:
+    """The article with its stored chunks and vectors when some stored article has its content, else chunked anew."""
     reused = previous.reuse(article) if previous else None
     if reused:
         chunks, vectors, sentence_vectors, scan = reused
@@ -277,6 +287,54 @@ def _read(
     if not chunks:
         return None, "no text to index"
     return _Entry(article, size, mtime, chunks), ""
+
+
+def _many(path: Path) -> bool:
+    """Whether qa.sources reads this file (PDFs, dumps, feeds, mail, archives) rather than qa.ingest."""
+    from qa.sources import handles
+
+    return handles(path.name)
+
+
+def _read_records(
+    path: Path,
+    seeds: Path,
+    previous: _Previous | None,
+    embedder: Embedder,
+    chunker: ChunkerSettings,
+    entries: list[_Entry],
+    todo: list[_Entry],
+    skipped: list[tuple[str, int, int, str]],
+    warnings: list[str],
+    counts: dict[str, int],
+) -> None:
+    """Add every record of a multi-article file, each an article with its own source (``file#id``) and content hash.
+
+    Each record is reused or embedded on its own, so a dump with one new line embeds one article. Every record
+    keeps the file's size and mtime: ``status`` marks the file's records changed when either changes.
+    """
+    from qa.sources import Skip, read_path
+
+    size, mtime = _stat(path)
+    for item in read_path(path, seeds):
+        if isinstance(item, Skip):
+            skipped.append((item.source, size, mtime, item.reason))
+            warnings.append(f"{item.source}: {item.reason}")
+            continue
+        entry, reason = _entry(item, size, mtime, previous, embedder, chunker)
+        if entry is None:
+            skipped.append((item.source, size, mtime, reason))
+            warnings.append(f"{item.source}: {reason}")
+            continue
+        warnings.extend(f"{item.source}: {w}" for w in item.warnings)
+        entries.append(entry)
+        if entry.vectors is None:
+            todo.append(entry)
+        known = previous.by_source.get(item.source) if previous else None
+        if known and known[1] == item.content_hash:
+            counts["unchanged"] += 1
+        else:
+            counts["updated" if known else "added"] += 1
 
 
 def _embed(embedder: Embedder, todo: list[_Entry], progress: Progress) -> int:
@@ -454,12 +512,19 @@ def status(settings: Settings, opened: store.Version | None = None) -> IndexStat
             for s, size, mtime, digest in db.execute("SELECT source, size, mtime_ns, content_hash FROM articles")
         }
         known.update({s: (size, mtime, None) for s, size, mtime, _ in db.execute("SELECT * FROM skipped")})
+        records = _records_by_file(known)
         paths, _ = discover(settings.seeds, settings.follow_links)
         new, changed = [], []
         seen = set()
         for path in paths:
             rel = path.relative_to(settings.seeds).as_posix()
             seen.add(rel)
+            if rel not in known and rel in records:  # a multi-record file: changed when its size or mtime is
+                seen.update(records[rel])
+                if _changed(path, (*known[records[rel][0]][:2], None)):
+                    changed.append(rel)
+                continue
+            seen.update(records.get(rel, ()))  # a file skipped as a whole may have had records indexed before
             if rel not in known:
                 new.append(rel)
             elif _changed(path, known[rel]):
@@ -477,6 +542,17 @@ def status(settings: Settings, opened: store.Version | None = None) -> IndexStat
     finally:
         if opened is None:
             version.close()
+
+
+def _records_by_file(known: dict[str, Any]) -> dict[str, list[str]]:
+    """Stored sources of records (``file#id``, see qa.sources) by the file that holds them."""
+    by_file: dict[str, list[str]] = {}
+    for source in known:
+        cut = source.find("#")
+        while cut > 0:  # a file name may hold '#' itself: every prefix is a candidate, discover names the real one
+            by_file.setdefault(source[:cut], []).append(source)
+            cut = source.find("#", cut + 1)
+    return by_file
 
 
 def _changed(path: Path, known: tuple[int, int, str | None]) -> bool:

@@ -23,6 +23,9 @@ from qa.records import Article, Span
 __all__ = ["MAX_BYTES", "MAX_TEXT_CHARS", "SUFFIXES", "discover", "headline", "read_article"]
 
 SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
+# Files read by qa.sources (PDF, dumps, feeds, mail, web and zip archives), one article per record.
+SUFFIXES |= {".pdf", ".jsonl", ".ndjson", ".csv", ".warc", ".gz", ".tgz", ".tar", ".zip", ".rss", ".atom", ".xml"}
+SUFFIXES |= {".eml", ".mbox"}
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 # News articles are kilobytes. Past these sizes a file is a dump, not an article: embedding 1 M characters took about a
 # minute on two shared cores (0.6-3.6 k chunks), so a 50 MB dump would stall the build for most of an hour; bigger files

@@ -28,6 +28,10 @@ class Article:
     section: str | None = None
     url: str | None = None
     outlet: str | None = None
+    pages: tuple[int, ...] = ()  # PDFs: each page's start offset in ``text`` (page n starts at pages[n - 1])
+    section: str | None = None
+    url: str | None = None
+    outlet: str | None = None
 
 
 @dataclass(frozen=True)

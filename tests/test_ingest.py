@@ -67,7 +67,7 @@ def test_discover_finds_every_supported_suffix_recursively_sorted(tmp_path: Path
 def test_discover_reports_unsupported_files_and_hides_dotfiles(tmp_path: Path) -> None:
     write(tmp_path / "story.txt", STORY)
     write(tmp_path / "photo.jpg", b"\xff\xd8\xff")
-    write(tmp_path / "notes" / "data.csv", "a,b\n")
+    write(tmp_path / "notes" / "data.ods", "a,b\n")
     write(tmp_path / "noext", STORY)
     write(tmp_path / ".draft.txt", STORY)
     write(tmp_path / ".git" / "HEAD.txt", STORY)
@@ -75,7 +75,7 @@ def test_discover_reports_unsupported_files_and_hides_dotfiles(tmp_path: Path) -
     assert rels(found, tmp_path) == ["story.txt"]
     assert skipped == [
         ("noext", "unsupported file type"),
-        ("notes/data.csv", "unsupported file type"),
+        ("notes/data.ods", "unsupported file type"),
         ("photo.jpg", "unsupported file type"),
     ]
 
