@@ -10,12 +10,13 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa import aliases, store
+from qa import aliases, ledger, store
 from qa.chunking import ChunkerSettings, chunk_article
 from qa.embedder import Embedder
 from qa.errors import ArticleSkipped, IndexDamaged, IndexMissing, QAError
@@ -63,12 +64,26 @@ def ensure_model(settings: Settings) -> tuple[Path, str]:
         cached.parent.mkdir(parents=True, exist_ok=True)
         export_onnx(source, cached, settings.model)
         store.write_model_checksums(cached)
+    root = settings.index
+    name, tmp_name = f"{store.MODELS}/{key}", f"{store.MODELS}/{key}.tmp"
+    owned = ledger.owned(root)
+    if folder.exists() and owned.get(name) != ledger.MODEL:
+        raise ledger.ForeignFolder(f"{folder} was not written by qa; move it out of the index folder")
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(cached, tmp)  # a copy, not links: damage to one index must not reach the cache
+    tmp = root / tmp_name
+    if owned.get(tmp_name) == ledger.EXPORT:
+        shutil.rmtree(tmp, ignore_errors=True)
+    ledger.record(root, tmp_name, ledger.EXPORT)
+    try:
+        shutil.copytree(cached, tmp)  # a copy, not links: damage to one index must not reach the cache
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        ledger.forget(root, tmp_name)
+        raise
+    ledger.record(root, name, ledger.MODEL)
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
+    ledger.forget(root, tmp_name)
     return folder, key
 
 
@@ -94,7 +109,11 @@ def build(
     started = time.perf_counter()
     chunker = chunker or ChunkerSettings()
     root = settings.index
-    with store.build_lock(root, wait=wait):
+    try:
+        ledger.claim(root, settings.seeds)
+    except OSError as exc:
+        raise store.write_failure(root, exc) from exc
+    with store.build_lock(root, wait=wait), _writing(root):
         store.collect_garbage(root)
         paths, unsupported = discover(settings.seeds, settings.follow_links)
         model_folder, key = ensure_model(settings)
@@ -150,6 +169,15 @@ def build(
         warnings=tuple(warnings),
         written=not up_to_date,
     )
+
+
+@contextmanager
+def _writing(root: Path) -> Iterator[None]:
+    """OS and SQLite errors while the index is written, as one line (no space left, read-only, no permission)."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        raise store.write_failure(root, exc) from exc
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -368,11 +396,30 @@ def _write(
     dimension: int,
     chunker: ChunkerSettings,
 ) -> int:
+    tmp = store.new_version_dir(root)
+    try:
+        return _fill(tmp, root, entries, skipped, settings, key, dimension, chunker)
+    except BaseException as exc:
+        if not isinstance(exc, (KeyboardInterrupt, SystemExit)):  # interrupted: left as a killed build is
+            store.discard(root, tmp)
+        raise
+
+
+def _fill(
+    tmp: Path,
+    root: Path,
+    entries: list[_Entry],
+    skipped: list[tuple[str, int, int, str]],
+    settings: Settings,
+    key: str,
+    dimension: int,
+    chunker: ChunkerSettings,
+) -> int:
+    """Write a complete version into ``tmp`` and publish it; returns the number of chunks."""
     import numpy as np
 
     from qa.ingest import headline
 
-    tmp = store.new_version_dir(root)
     db = store.create_db(tmp / store.META)
     chunk_vecs, sent_vecs, texts = [], [], []
     chunk_id = sentence_id = 0
@@ -538,6 +585,7 @@ def status(settings: Settings, opened: store.Version | None = None) -> IndexStat
             changed=tuple(changed),
             removed=tuple(sorted(set(known) - seen)),
             outdated=_outdated(version.manifest),
+            model_key=str(version.manifest.get("model_key")),
         )
     finally:
         if opened is None:
@@ -569,6 +617,25 @@ def _changed(path: Path, known: tuple[int, int, str | None]) -> bool:
         return True
 
 
+def model_change(settings: Settings, st: IndexStatus) -> str | None:
+    """Why the index's model is not ``settings.model`` (another name, or the same name with other weights)."""
+    if st.model != settings.model:
+        return f"index was built with model {st.model}"
+    if not _same_weights(settings, st.model_key):
+        return f"the model's files changed since the index was built with {st.model}"
+    return None
+
+
+def _same_weights(settings: Settings, built_with: str) -> bool:
+    """Whether the model's files are those the index was built with (their hashes are cached: a few stats)."""
+    from qa.models import model_key, resolve_model
+
+    try:
+        return model_key(resolve_model(settings.model)) == built_with
+    except (QAError, OSError):
+        return True  # the index answers with its own export; a model that cannot be read here changes nothing
+
+
 def needs_build(settings: Settings, opened: store.Version | None = None) -> str | None:
     """Why the index must be built before answering (missing, damaged, other model, older layout, stale), or None.
 
@@ -584,8 +651,9 @@ def needs_build(settings: Settings, opened: store.Version | None = None) -> str 
         return str(exc)
     except sqlite3.Error:
         return "index unreadable"
-    if st.model != settings.model:
-        return f"index was built with model {st.model}"
+    change = model_change(settings, st)
+    if change:
+        return change
     if st.outdated:  # its BM25 is rewritten, every vector reused
         return OUTDATED
     if st.stale:

@@ -188,16 +188,20 @@ def index_build(
 @links_option
 def index_status(seeds: Path | None, index: Path | None, model: str | None, follow_links: bool) -> None:
     """What the index holds, and which seed files are new or changed since it was built."""
-    from qa.build import OUTDATED, status
+    from qa.build import OUTDATED, model_change, status
 
-    st = status(_settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None))
+    settings = _settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None)
+    st = status(settings)
     click.echo(f"articles: {st.articles}\nchunks: {st.chunks}\nmodel: {st.model}\nbuilt: {st.built_at}")
     for label, items in (("new", st.new), ("changed", st.changed), ("removed", st.removed)):
         for item in items:
             click.echo(f"{label}: {item}")
     if st.outdated:
         click.echo(f"outdated: {OUTDATED} (a build reuses every vector)")
-    click.echo("up to date" if not (st.stale or st.outdated) else "stale: run `qa index build`")
+    change = model_change(settings, st)
+    if change:
+        click.echo(f"model changed: {change}")
+    click.echo("up to date" if not (st.stale or st.outdated or change) else "stale: run `qa index build`")
 
 
 @cli.command()

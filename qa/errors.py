@@ -27,6 +27,10 @@ class IndexIncompatible(QAError):
     """The index was made with another model, chunker or format version."""
 
 
+class IndexUnwritable(QAError):
+    """The index folder cannot be written: no space left, read-only, or no permission."""
+
+
 class BuildLocked(QAError):
     """Another build holds the index lock."""
 

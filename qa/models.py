@@ -36,6 +36,7 @@ def resolve_model(name: str) -> Path:
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise ModelNotFound(f"{path} has no config.json; pass a sentence-transformers model folder with --model")
+        _check_configs(path)
         return path.resolve()
     try:
         from huggingface_hub import snapshot_download  # deferred: only for names, never downloads (offline)
@@ -47,17 +48,70 @@ def resolve_model(name: str) -> Path:
         ) from exc
 
 
+def _check_configs(folder: Path) -> None:
+    """The model's JSON configs parse (a broken one is a bad --model, said in one line, not a crash later)."""
+    for path in sorted(folder.glob("*.json")) + sorted(folder.glob("*/config.json")):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ModelNotFound(
+                f"{path} cannot be read as JSON ({type(exc).__name__}); fix it or pass another model folder with --model"
+            ) from exc
+
+
 def model_key(folder: Path) -> str:
-    """Identity of a model folder: its file names, sizes and config contents (cheap, no weight hashing)."""
+    """Identity of a model folder: the name, size and content of each of its files, weights included.
+
+    Two models with the same files and sizes but other weights must not share an export or an index. Hashing 90 MB
+    of weights takes a fraction of a second; the hash is cached by path, size and modification time
+    (``content_digests``), so only a changed file is read again.
+    """
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    digests = content_digests([p for p in files if not _ignored(p.relative_to(folder).as_posix())])
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        if rel.startswith(".") or rel.endswith(".md"):
-            continue
-        digest.update(f"{rel}:{path.stat().st_size}\n".encode())
-        if path.suffix == ".json" and path.stat().st_size < 1_000_000:
-            digest.update(path.read_bytes())
+    for path, content in digests.items():
+        digest.update(f"{path.relative_to(folder).as_posix()}:{content}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def _ignored(rel: str) -> bool:
+    return rel.startswith(".") or rel.endswith(".md") or "/." in rel
+
+
+def content_digests(paths: list[Path]) -> dict[Path, str]:
+    """sha256 of each file, read again only when its size or modification time changed since it was cached."""
+    cache_file = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa" / "file-digests.json"
+    try:
+        cache = json.loads(cache_file.read_text(encoding="utf-8"))
+        if not isinstance(cache, dict):
+            cache = {}
+    except (OSError, ValueError):
+        cache = {}
+    out: dict[Path, str] = {}
+    changed = False
+    for path in paths:
+        st = path.stat()
+        key = str(path.resolve())
+        known = cache.get(key)
+        if isinstance(known, list) and known[:2] == [st.st_size, st.st_mtime_ns] and isinstance(known[2], str):
+            out[path] = known[2]
+            continue
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        out[path] = h.hexdigest()
+        cache[key] = [st.st_size, st.st_mtime_ns, out[path]]
+        changed = True
+    if changed:
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(cache), encoding="utf-8")
+            os.replace(tmp, cache_file)
+        except OSError:
+            pass  # a read-only home: the hashes are computed again next time, nothing is wrong
+    return out
 
 
 def read_st_config(folder: Path) -> EmbedderConfig:

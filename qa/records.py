@@ -29,9 +29,6 @@ class Article:
     url: str | None = None
     outlet: str | None = None
     pages: tuple[int, ...] = ()  # PDFs: each page's start offset in ``text`` (page n starts at pages[n - 1])
-    section: str | None = None
-    url: str | None = None
-    outlet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +113,7 @@ class IndexStatus:
     changed: tuple[str, ...]
     removed: tuple[str, ...]
     outdated: bool = False  # built by an older qa whose BM25 indexed passages otherwise: the next build rewrites it
+    model_key: str = ""  # identity of the model's files (weights included) the index was built with
 
     @property
     def stale(self) -> bool:

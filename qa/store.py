@@ -3,6 +3,7 @@
 Layout::
 
     index/
+      qa-index.json        marks the folder as qa's and lists every name qa wrote in it (see qa.ledger)
       CURRENT              name of the live version (replaced atomically with os.replace)
       .build.lock          held by the one running build
       models/<key>/        the exported ONNX model, shared by versions; checksums.json lists its files, and each
@@ -16,7 +17,8 @@ Layout::
 
 A build writes a new version folder under a temporary name, fsyncs it, renames it, then replaces CURRENT. A reader
 reads CURRENT once and opens that folder, so it never sees a half-written version; a build killed at any moment
-leaves CURRENT naming the previous, complete version. Old versions are removed by the next build.
+leaves CURRENT naming the previous, complete version. Old versions are removed by the next build: only names the
+ledger recorded are ever removed, so a user's file in the folder is never touched.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.errors import BuildLocked, IndexDamaged, IndexMissing
+from qa import ledger
+from qa.errors import BuildLocked, IndexDamaged, IndexMissing, IndexUnwritable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -170,18 +173,39 @@ def build_lock(root: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the build lock; another build gets BuildLocked after ``wait`` seconds (at least _PROBE_GRACE)."""
     from filelock import FileLock, Timeout  # small; deferred only to keep the query path lean
 
-    root.mkdir(parents=True, exist_ok=True)
+    ledger.claim(root)
     lock = FileLock(str(root / LOCK))
     try:
         lock.acquire(timeout=max(wait, _PROBE_GRACE))
-    except Timeout as exc:
+    except Timeout as exc:  # a TimeoutError, so an OSError too: caught first
         raise BuildLocked(
             f"another `qa index build` is running on {root}; wait for it to finish and try again"
         ) from exc
+    except OSError as exc:
+        raise unwritable(root, exc) from exc
     try:
         yield
     finally:
         lock.release()
+
+
+def unwritable(root: Path, exc: OSError) -> IndexUnwritable:
+    """An OS error while writing the index, as one line a person can act on."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return IndexUnwritable(f"no space left on the disk holding the index {root}; free some space and build again")
+    return IndexUnwritable(f"cannot write to the index folder {root} ({exc.strerror or exc}); check its permissions")
+
+
+def write_failure(root: Path, exc: Exception) -> IndexUnwritable:
+    """An OS or SQLite error while writing the index, as one line (SQLite says "disk is full" in words)."""
+    import errno
+
+    if isinstance(exc, OSError):
+        return unwritable(root, exc)
+    full = "full" in str(exc).lower()
+    return unwritable(root, OSError(errno.ENOSPC if full else errno.EIO, str(exc)))
 
 
 def is_locked(root: Path) -> bool:
@@ -194,6 +218,8 @@ def is_locked(root: Path) -> bool:
         lock.acquire(timeout=_PROBE_GRACE / 5)  # another probe holds it for an instant only
     except Timeout:
         return True
+    except OSError:  # a read-only folder: nobody can be building in it
+        return False
     lock.release()
     return False
 
@@ -219,8 +245,16 @@ def new_version_dir(root: Path) -> Path:
     """A fresh temporary folder for a build to fill."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
     tmp = root / f".tmp-v-{stamp}-{os.getpid()}"
+    ledger.record(root, tmp.name, ledger.BUILD)
     tmp.mkdir(parents=True)
     return tmp
+
+
+def discard(root: Path, tmp: Path) -> None:
+    """Remove a build's unfinished version folder (after a failed write)."""
+    if ledger.owned(root).get(tmp.name) == ledger.BUILD:
+        shutil.rmtree(tmp, ignore_errors=True)
+        ledger.forget(root, tmp.name)
 
 
 def seal(tmp: Path, manifest: dict[str, Any]) -> None:
@@ -240,41 +274,52 @@ def seal(tmp: Path, manifest: dict[str, Any]) -> None:
 def publish(root: Path, tmp: Path) -> Path:
     """Rename the sealed folder into place and point CURRENT at it, atomically."""
     final = root / tmp.name.removeprefix(".tmp-")
+    ledger.record(root, final.name, ledger.VERSION)
     tmp.rename(final)
     pointer_tmp = root / f".{CURRENT}.{os.getpid()}"
+    ledger.record(root, pointer_tmp.name, ledger.POINTER)
+    ledger.record(root, CURRENT, ledger.FIXED)
     pointer_tmp.write_text(final.name, encoding="utf-8")
     with pointer_tmp.open("rb") as fh:
         os.fsync(fh.fileno())
     os.replace(pointer_tmp, root / CURRENT)
     _fsync_dir(root)
+    ledger.forget(root, tmp.name, pointer_tmp.name)
     return final
 
 
 def collect_garbage(root: Path, keep: int = 2) -> None:
-    """Remove unfinished builds and all but the newest ``keep`` versions (readers may still hold the previous)."""
+    """Remove unfinished builds and all but the newest ``keep`` versions (readers may still hold the previous),
+    and exported models no kept version uses: only names the ledger recorded, by the kind recorded.
+
+    Runs under the build lock, so no other build is writing any of them.
+    """
+    owned = ledger.owned(root)
+    if not owned:
+        return
     live = None
     try:
         live = current_version(root).name
     except (IndexMissing, IndexDamaged):
         pass
-    for path in root.glob(".tmp-*"):
-        shutil.rmtree(path, ignore_errors=True)
-    for path in root.glob(f".{CURRENT}.*"):
-        path.unlink(missing_ok=True)
-    versions = sorted((p for p in root.glob("v-*") if p.is_dir()), key=lambda p: p.name, reverse=True)
-    kept = [p for p in versions if p.name == live] + [p for p in versions if p.name != live][: keep - 1]
-    for path in versions:
-        if path not in kept:
-            shutil.rmtree(path, ignore_errors=True)
+    gone = [name for name, kind in owned.items() if kind in (ledger.BUILD, ledger.POINTER, ledger.EXPORT)]
+    versions = sorted((n for n, kind in owned.items() if kind == ledger.VERSION), reverse=True)
+    kept = [n for n in versions if n == live] + [n for n in versions if n != live][: keep - 1]
+    gone += [n for n in versions if n not in kept]
     used = set()
-    for path in kept:
+    for name in kept:
         try:
-            used.add(json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("model_key"))
+            used.add(json.loads((root / name / MANIFEST).read_text(encoding="utf-8")).get("model_key"))
         except (OSError, ValueError):
             continue
-    for path in (root / MODELS).glob("*") if (root / MODELS).is_dir() else []:
-        if path.name.endswith(".tmp") or path.name not in used:  # an unfinished export, or a model no version uses
+    gone += [n for n, kind in owned.items() if kind == ledger.MODEL and n.removeprefix(f"{MODELS}/") not in used]
+    for name in gone:
+        path = root / name
+        if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    ledger.forget(root, *gone)
 
 
 # -- reading a version --------------------------------------------------------------------------------------

@@ -230,15 +230,21 @@ def test_ctrl_c_during_ask_file_to_a_pipe_leaves_complete_lines(ready_index: Pat
 
 
 def test_model_folders_no_version_uses_are_removed(ready_index: Paths) -> None:
-    """A build cut short while exporting a model leaves ``<key>.tmp``; a model no kept version names is stale."""
+    """A build cut short while exporting a model leaves ``<key>.tmp``; a model no kept version names is stale.
+    Both are removed because qa recorded writing them; a folder qa did not write stays."""
+    from qa import ledger
+
     models = ready_index.index / "models"
     used = {p.name for p in models.iterdir()}
     assert used, "the built index should hold its model"
+    ledger.record(ready_index.index, "models/stale-model", ledger.MODEL)
     (models / "stale-model").mkdir()
     (models / "stale-model" / "model.onnx").write_bytes(b"old")
+    ledger.record(ready_index.index, "models/half-export.tmp", ledger.EXPORT)
     (models / "half-export.tmp").mkdir()
+    (models / "not-qa").mkdir()
     store.collect_garbage(ready_index.index)
-    assert {p.name for p in models.iterdir()} == used
+    assert {p.name for p in models.iterdir()} == used | {"not-qa"}
     answers_from_the_live_index(ready_index.index)
 
 
