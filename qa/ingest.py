@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import html
+import logging
 import os
 import re
 import stat
@@ -279,6 +280,9 @@ def _extract_html(page: str, source: str) -> tuple[str, str | None, str | None, 
     # Imported here: trafilatura pulls in lxml, dateparser and more (~0.5 s), which plain-text runs never need.
     import trafilatura
 
+    # It warns "discarding data" for each page without text: once a library has configured root logging (the
+    # int8 quantizer in onnxruntime calls logging.basicConfig), that line reached stderr beside qa's own reasons.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     try:
         document = trafilatura.bare_extraction(
             page,

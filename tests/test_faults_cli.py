@@ -234,3 +234,24 @@ def test_file_system_errors_are_one_line_naming_the_path(
     line = one_line_error(run.err)
     assert line.startswith(message), line
     assert "unexpected" not in line
+
+
+def test_articles_folder_that_cannot_be_listed_keeps_the_index(ready_index: Paths, qa) -> None:
+    """QA_SEEDS unreadable (no --seeds for click to check): it looked empty, and a build removed every article."""
+    prefix = _without_dac()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: chmod does not deny root, so this fault cannot be made")
+    ready_index.seeds.chmod(0)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "qa.cli", "index", "build"],
+            check=False, capture_output=True, text=True, timeout=300, env=subprocess_env(),
+        )  # fmt: skip
+    finally:
+        ready_index.seeds.chmod(0o755)
+    assert proc.returncode == 1
+    assert one_line_error(proc.stderr) == (
+        f"error: Cannot read the folder {ready_index.seeds} (Permission denied); check its permissions."
+    )
+    status = qa("index", "status")
+    assert f"articles: {len(FACTS)}" in status.out and "up to date" in status.out
