@@ -11,9 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.binding import Binding
+import re
+from dataclasses import asdict, dataclass, replace
+
+from textual.content import Content
 from textual.geometry import Region
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 from tui_fixtures import NEW_ARTICLE, Gate, index_copy_fixture, index_fixture, notes, wait_for  # noqa: F401
 
 import qa.build
@@ -25,9 +28,13 @@ from qa.settings import Settings
 from qa.tui.answer_card import AnswerCard
 from qa.tui.app import QAApp
 from qa.tui.build_bar import BuildBar
+from qa.records import Answer
 from qa.tui.chat_screen import ChatScreen
-from qa.tui.help_screen import HelpScreen
+from qa.tui.confirm_dialog import ConfirmDialog
+from qa.tui.export_dialog import ExportDialog
+from qa.tui.help_screen import HelpScreen, key_name
 from qa.tui.question_input import QuestionInput
+from qa.tui.question_line import QuestionLine
 from qa.tui.source_screen import SourceScreen
 from qa.tui.status_bar import StatusBar
 
@@ -53,6 +60,17 @@ async def ask(pilot, question: str) -> AnswerCard:  # type: ignore[no-untyped-de
 
 def card_text(card: AnswerCard) -> str:
     return card.render().plain
+
+
+@dataclass(frozen=True)
+class Dated(Answer):
+    """An Answer with the article fields newer indexes add (the card reads them with getattr)."""
+
+    date: str | None = None
+    author: str | None = None
+    section: str | None = None
+    url: str | None = None
+    short_answer: str | None = None
 
 
 class TestStartup:
@@ -143,20 +161,86 @@ class TestStartup:
 
 
 class TestAsking:
-    async def test_the_card_shows_sentence_passage_source_and_score(self, tui_index: Settings) -> None:
+    async def test_the_card_shows_the_sentence_once_in_its_passage_under_the_article_head(
+        self, tui_index: Settings
+    ) -> None:
         app = QAApp(tui_index)
         async with app.run_test(size=(120, 40)) as pilot:
             card = await ask(pilot, FOUNDER)
             answer = card.answer
             assert card.result.answered and answer.source == "bakery.txt"
             content = card.render()
-            assert content.plain.startswith(safe(answer.highlight))  # the answer sentence comes first
+            assert content.plain.count(safe(answer.highlight)) == 1, "the sentence is shown once, in its passage"
+            assert content.plain.splitlines()[0] == "bakery.txt"  # the head: date, byline, source (here only that)
             assert safe(answer.passage) in content.plain
             start = content.plain.index(safe(answer.passage)) + answer.highlight_start - answer.start
             marked = [s for s in content.spans if s.start <= start and s.end >= start + len(answer.highlight)]
             assert any("on $accent-muted" in str(s.style) for s in marked), "the sentence is marked in the passage"
             assert "A century of bread on Pell Street" in str(card.border_title)
-            assert "bakery.txt" in str(card.border_subtitle) and f"{answer.score:.3f}" in str(card.border_subtitle)
+            assert Content.from_markup(str(card.border_subtitle)).plain == "confidence high"
+            assert f"{card.result.confidence:+.2f} log-odds" in str(card.tooltip)
+            assert f"score {answer.score:.3f}" in str(card.tooltip)
+            card.focus()
+            await pilot.press("i")  # the figures on a key, for the keyboard
+            assert f"{card.result.confidence:+.2f} log-odds" in card_text(card)
+
+    async def test_confidence_is_a_plain_label(self) -> None:
+        from qa.answer import THRESHOLD
+        from qa.tui.answer_card import confidence_label
+
+        assert confidence_label(THRESHOLD - 0.01) == "low"
+        assert confidence_label(THRESHOLD) == confidence_label(THRESHOLD + 1.5) == "medium"
+        assert confidence_label(THRESHOLD + 1.51) == "high" and confidence_label(None) is None
+
+    async def test_headline_date_byline_and_short_answer_when_the_index_has_them(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
+        async with app.run_test(size=(120, 40)) as pilot:
+            card = await ask(pilot, FOUNDER)
+            meta = {"date": "2024-05-06", "author": "Ada Reyes", "section": "Local", "url": "https://example.org/bakery",
+                    "short_answer": "Ignatius Wren"}  # fmt: skip
+            rich = Dated(**{**asdict(card.answer), "also_in": (), **meta})
+            card.show(replace(card.result, answers=(rich,)))
+            await pilot.pause()
+            lines = card_text(card).splitlines()
+            assert lines[0] == "2024-05-06 · by Ada Reyes · Local · bakery.txt"
+            assert lines[1] == "Ignatius Wren" and any("bold" in str(s.style) for s in card.render().spans)
+            assert "https://example.org/bakery" in str(card.tooltip)
+
+    async def test_a_lede_cut_to_a_title_gives_way_to_the_file_name(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
+        async with app.run_test(size=(120, 40)) as pilot:
+            card = await ask(pilot, FOUNDER)
+            cut = replace(card.answer, source="news/000_3e22c3.txt", title="Los Angeles city lawmakers voted Tues…")
+            card.show(replace(card.result, answers=(cut,)))
+            await pilot.pause()
+            assert str(card.border_title) == "1/1 · 000_3e22c3.txt"
+
+    async def test_tab_goes_to_the_newest_card_and_shift_tab_to_older_ones(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
+        async with app.run_test(size=(80, 24)) as pilot:
+            first = await ask(pilot, CHAIR)
+            second = await ask(pilot, FOUNDER)
+            await pilot.press("tab")
+            assert app.focused is second
+            await pilot.press("shift+tab")
+            assert app.focused is first
+            await pilot.press("tab")
+            assert app.focused is second
+            await pilot.press("tab")
+            assert app.focused is app.chat.question
+
+    async def test_a_focused_cards_key_line_keeps_its_bottom_border_in_view(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ask(pilot, CHAIR)
+            card = await ask(pilot, PAYMENT)
+            conversation = app.chat.conversation
+            await wait_for(pilot, lambda: card.region.bottom <= conversation.region.bottom, what="the card in view")
+            await pilot.pause(0.1)
+            await pilot.press("tab")
+            await pilot.pause(0.1)
+            assert app.focused is card and "esc back" in card_text(card)
+            assert card.region.bottom <= conversation.region.bottom, "the bottom border is in view"
 
     async def test_also_in_names_the_other_article(self, tui_index: Settings) -> None:
         app = QAApp(tui_index)
@@ -210,7 +294,9 @@ class TestSourceView:
             assert any(s.start <= sentence_at < s.end and "$accent-muted" in str(s.style) for s in shown.spans)
             article = screen.query_one("#article")
             assert article.scroll_y > 0, "a passage deep in the article is scrolled to"
-            assert passage.region.y >= article.region.y and passage.region.y < article.region.bottom
+            assert passage.region.y >= article.region.y + 3 and passage.region.y < article.region.bottom - 3
+            assert screen.query_one("#source-title", Static).content.plain == "Marrowfield harbour commission approves dredging plan"
+            assert screen.query_one("#source-meta", Static).content.plain == "harbour.txt"
             await pilot.press("escape")
             assert not isinstance(app.screen, SourceScreen) and app.focused is card
 
@@ -249,18 +335,17 @@ class TestRebuild:
             await pilot.press("ctrl+r")
             await wait_for(pilot, gate.reached.is_set, what="the held step")
             await wait_for(pilot, lambda: app.query_one(BuildBar).display, what="the progress bar")
-            during = await ask(pilot, CHAIR)  # answered by the old index while the build waits
-            assert "Odalys Brennan" in during.answer.highlight
-            old = await ask(pilot, LIGHTHOUSE)
-            assert all(a.source != name for a in old.result.answers)
+            await pilot.press(*LIGHTHOUSE, "enter")  # held until the rebuild is done, and it says so
+            await pilot.pause(0.2)
+            during = app.chat.conversation.cards()[-1]
+            assert during.result is None and card_text(during) == "waiting for the rebuild to finish…"
             await pilot.press("ctrl+r")
             assert ("Rebuild", "A rebuild is already running.", "warning") in notes(app)
             gate.open()
-            await wait_for(pilot, lambda: not app.query_one(BuildBar).display, what="the rebuild")
+            await wait_for(pilot, lambda: during.result is not None, what="the held question's answer")
+            assert during.answer.source == name and "Anneliese Vork" in during.answer.highlight  # the new index
             assert not app.chat.engine.building
             assert app.query_one(StatusBar).info.startswith("6 articles")
-            new = await ask(pilot, LIGHTHOUSE)
-            assert new.answer.source == name and "Anneliese Vork" in new.answer.highlight
 
     async def test_rebuilding_an_up_to_date_index_says_so_and_keeps_it(self, tui_index_copy: Settings) -> None:
         app = QAApp(tui_index_copy)
@@ -297,6 +382,7 @@ class TestHabits:
     async def test_history_walks_back_and_forth(self, tui_index: Settings) -> None:
         app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
+            assert app.chat.question.history == []  # QA_DATA_DIR is this test's own
             await ask(pilot, CHAIR)
             await ask(pilot, FOUNDER)
             await pilot.press(*"draft")
@@ -328,13 +414,25 @@ class TestHabits:
         async with app.run_test(size=(80, 24)) as pilot:
             first = await ask(pilot, CHAIR)
             await ask(pilot, FOUNDER)
+            await pilot.press("ctrl+s")  # asks where, with a path in this folder filled in
+            dialog = app.screen
+            assert isinstance(dialog, ExportDialog)
+            field = dialog.query_one(Input)
+            assert Path(field.value).parent == tmp_path and Path(field.value).name.startswith("qa-conversation-")
+            await pilot.press("escape")  # cancelled: nothing written
+            assert not list(tmp_path.glob("*.md")) and not isinstance(app.screen, ExportDialog)
             await pilot.press("ctrl+s")
-            files = list(tmp_path.glob("qa-conversation-*.md"))
-            assert len(files) == 1
-            text = files[0].read_text(encoding="utf-8")
+            app.screen.query_one(Input).value = str(tmp_path / "notes" / "harbour.md")
+            (tmp_path / "notes").mkdir()
+            await pilot.press("enter")
+            await pilot.pause()
+            saved = tmp_path / "notes" / "harbour.md"
+            text = saved.read_text(encoding="utf-8")
+            head = text.split("\n\n")[1]
+            assert re.fullmatch(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d · index `{tui_index.index.resolve()}` · 5 articles", head)
             assert f"## 1. {CHAIR}" in text and f"## 2. {FOUNDER}" in text
             assert "Odalys Brennan" in text and first.answer.source in text
-            assert ("Exported 2 answers", str(files[0]), "information") in notes(app)
+            assert ("Exported 2 answers", str(saved), "information") in notes(app)
 
     async def test_clear_empties_the_conversation(
         self, tui_index: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -343,7 +441,11 @@ class TestHabits:
         app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:
             await ask(pilot, CHAIR)
-            await pilot.press("ctrl+l")
+            await pilot.press("ctrl+l")  # asks first; n keeps the conversation
+            assert isinstance(app.screen, ConfirmDialog)
+            await pilot.press("n")
+            assert len(app.chat.conversation.cards()) == 1 and app.focused is app.chat.question
+            await pilot.press("ctrl+l", "y")
             await pilot.pause()
             assert app.chat.conversation.cards() == []
             await pilot.press("ctrl+s")
@@ -370,11 +472,17 @@ class TestHabits:
             assert app.chat.question.value == "?" and not isinstance(app.screen, HelpScreen)
             await pilot.press("f1")
             assert isinstance(app.screen, HelpScreen)
-            listed = {(keys, action) for _, keys, action in app.screen.rows()}
-            every = [QAApp, ChatScreen, AnswerCard, SourceScreen, QuestionInput]
+            rows = app.screen.rows()
+            listed = {(keys, action) for _, keys, action in rows}
+            every = [ChatScreen, AnswerCard, SourceScreen, QuestionInput]
             for binding in [b for owner in every for b in owner.BINDINGS]:
-                keys = " / ".join(app.get_key_display(Binding(k, "")) for k in binding.key.split(","))
+                keys = " / ".join(key_name(k) for k in binding.key.split(","))
                 assert (keys, binding.tooltip or binding.description) in listed
+            for _, keys, _ in rows:  # one spelling: ctrl+x, never ^x or Ctrl+X
+                assert "^" not in keys and "Ctrl" not in keys and "question_mark" not in keys, keys
+            anywhere = {keys for place, keys, _ in rows if place == "Anywhere"}
+            assert "f1" in anywhere and "ctrl+q" in anywhere and not any("?" in k for k in anywhere)
+            assert ("Answer card", "?", "This list of keys") in rows
             await pilot.press("escape")
             assert not isinstance(app.screen, HelpScreen)
 
@@ -457,3 +565,125 @@ class TestMarkupInjection:
             await ask(pilot, "[red]who[/red] founded the Pell Street bakery?")
             line = app.chat.conversation.query_one("#question-1", Static)
             assert "[red]who[/red]" in line.content.plain
+
+
+class TestArticleView:
+    async def test_left_out_text_is_dimmed_then_hidden_and_paragraphs_are_spaced(self, tui_index: Settings) -> None:
+        """An extracted page (one paragraph a line) whose index kept only the story, not the site chrome."""
+        chrome, story = "Home | News | Sport\nSUBSCRIBE NOW\n", "Dock workers bought rye.\nThe ovens went electric in 1994.\n"
+        text = chrome + story + "Latest stories\nMore from the town"
+        start = len(chrome) + len("Dock workers bought rye.\n")
+        end = start + len("The ovens went electric in 1994.")
+        answer = Answer(1, 0.9, "page.html", "Rye on the docks", text[start:end], start, end, text[start:end], start, end)
+        meta = {"title": "Rye on the docks", "date": "2024-05-06T10:00:00", "author": "Ada Reyes"}
+        app = QAApp(tui_index)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.push_screen(SourceScreen(answer, text, meta, [(len(chrome), len(chrome) + len(story) - 1)]))
+            await pilot.pause()
+            screen = app.screen
+            assert screen.query_one("#source-meta", Static).content.plain == "2024-05-06 · by Ada Reyes · page.html"
+            before = screen.query_one("#before", Static).content
+            assert before.plain == "Home | News | Sport\n\nSUBSCRIBE NOW\n\nDock workers bought rye."  # spaced
+            dim = [before.plain[s.start : s.end] for s in before.spans if "35%" in str(s.style)]
+            assert "SUBSCRIBE NOW" in "".join(dim) and "Dock workers" not in "".join(dim)
+            await pilot.press("d")  # hide what the index left out
+            assert screen.query_one("#before", Static).content.plain == "Dock workers bought rye."
+            assert not screen.query_one("#after", Static).display  # "Latest stories…" was all chrome
+            await pilot.press("d")
+            assert "Latest stories" in screen.query_one("#after", Static).content.plain
+
+    async def test_the_article_view_gets_the_index_spans_and_headline(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ask(pilot, FOUNDER)
+            await pilot.press("ctrl+o")
+            await wait_for(pilot, lambda: isinstance(app.screen, SourceScreen), what="the article view")
+            screen = app.screen
+            assert screen.meta["title"] == "A century of bread on Pell Street" and screen.meta["source"] == "bakery.txt"
+            assert "characters" not in screen.query_one("#source-meta", Static).content.plain
+
+
+class TestFirstKeys:
+    async def test_keys_pressed_at_once_land_in_the_question_box(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press(*"who")
+            assert app.chat.question.value == "who" and app.focused is app.chat.question
+
+    async def test_keys_before_anything_has_focus_are_kept(self, tui_index: Settings) -> None:
+        """In a terminal, keys typed while the app starts can arrive before the question box has focus."""
+        app = QAApp(tui_index)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.set_focus(None)
+            await pilot.press(*"who chairs", "enter")
+            await pilot.pause()
+            assert app.focused is app.chat.question
+            assert [str(line.content) for line in app.chat.conversation.query(QuestionLine)] == ["❯ who chairs"]
+
+
+class TestPalette:
+    async def test_the_apps_actions_are_in_the_palette(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await ask(pilot, CHAIR)
+            titles = [c.title for c in app.get_system_commands(app.chat)]
+            for title in ("Ask again", "Open the article", "Other answers", "Copy the answer", "Export the conversation",
+                          "Rebuild the index", "Clear the conversation", "Clear the question history", "Theme"):  # fmt: skip
+                assert title in titles
+            await pilot.press("ctrl+p", *"ask again")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: len(app.chat.conversation.cards()) == 2, what="the question asked again")
+            assert str(app.chat.conversation.query_one("#question-2", Static).content) == f"❯ {CHAIR}"
+
+    async def test_a_screenshot_goes_to_a_folder_that_exists_and_says_where(
+        self, tui_index: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import platformdirs
+
+        from qa.tui.commands import save_screenshot, screenshot_folder
+
+        monkeypatch.setattr(platformdirs, "user_documents_dir", lambda: str(tmp_path / "no-documents"))
+        assert screenshot_folder() == Path.cwd()
+        app = QAApp(tui_index)
+        async with app.run_test(size=(80, 24)) as pilot:
+            path = save_screenshot(app, tmp_path / "shots")
+            await pilot.pause()
+            assert path is not None and path.parent == tmp_path / "shots" and path.read_text().startswith("<svg")
+            assert ("Screenshot saved", str(path), "information") in notes(app)
+            command = next(c for c in app.get_system_commands(app.chat) if c.title == "Screenshot")
+            assert "say where" in command.help
+
+
+class TestEmptyFolder:
+    async def test_the_welcome_says_where_to_put_articles(self, tmp_path: Path) -> None:
+        (tmp_path / "seeds").mkdir()
+        app = QAApp(Settings(seeds=tmp_path / "seeds", index=tmp_path / "index"))
+        async with app.run_test(size=(100, 24)) as pilot:
+            await wait_for(pilot, lambda: app.chat.engine.ready, what="the empty index")
+            welcome = str(app.chat.conversation.query_one("#welcome", Static).content)
+            assert str((tmp_path / "seeds").resolve()) in welcome
+            assert ".html" in welcome and ".txt" in welcome and ".md" in welcome and "ctrl+r" in welcome
+
+
+class TestHistoryAcrossRuns:
+    async def test_questions_come_back_in_the_next_run_and_can_be_forgotten(
+        self, tui_index: Settings, tmp_path: Path
+    ) -> None:
+        from qa.tui.history import data_dir
+
+        assert data_dir() == tmp_path / "qa-data"  # QA_DATA_DIR (tests/conftest.py): never the user's own
+        app = QAApp(tui_index)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ask(pilot, CHAIR)
+        again = QAApp(tui_index)
+        async with again.run_test(size=(80, 24)) as pilot:
+            await pilot.press("up")
+            assert again.chat.question.value == CHAIR
+            command = next(c for c in again.get_system_commands(again.chat) if c.title == "Clear the question history")
+            command.callback()
+            assert not (tmp_path / "qa-data" / "history.jsonl").exists()
+        third = QAApp(tui_index)
+        async with third.run_test(size=(80, 24)) as pilot:
+            await pilot.press("up")
+            assert third.chat.question.value == ""

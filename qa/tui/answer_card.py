@@ -1,4 +1,5 @@
-"""One answer card: the answering sentence, the passage around it, where it comes from, and the other answers.
+"""One answer card: the article's headline, date and source, the passage with its answering sentence marked, how
+confident the answer is, and the other answers.
 
 Article text is shown literally: it only ever enters Textual ``Content`` objects (``Content(text)`` never parses
 markup) after :func:`qa.render.safe` has made control characters visible.
@@ -7,6 +8,7 @@ markup) after :func:`qa.render.safe` has made control characters visible.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import ClassVar
 
 from textual import events
@@ -22,13 +24,42 @@ from qa.render import safe
 # Content styles with theme variables, resolved at render time so dark and light themes both apply. (Component
 # classes would belong in app.tcss, but Textual 8 drops their backgrounds inside Content, and the marker needs one.)
 ANSWER = "bold $text-accent"
+HEAD = "$foreground 60%"
 SENTENCE = "bold $foreground on $accent-muted"
 PASSAGE = "$foreground 70%"
 ALSO = "$text-success"
 NOTICE = "bold $text-warning"
 WAITING = "italic $foreground 60%"
 HINT = "italic $foreground 50%"
-KEYS_HINT = "enter open article · ←/→ other answers · c copy · p cite · esc back"
+KEYS_HINT = "enter article · ←/→ answers · c copy · p cite · i details · esc back"
+CONFIDENCE_STYLE = {"high": "bold $text-success", "medium": "bold $text-warning", "low": "bold $text-error"}
+MEDIUM_SPAN = 1.5  # log-odds above the answering threshold that still reads as "medium"
+
+
+def confidence_label(confidence: float | None) -> str | None:
+    """high / medium / low from a Result's log-odds: low below the answering threshold, medium up to 1.5 above it."""
+    if confidence is None:
+        return None
+    from qa.answer import THRESHOLD  # deferred: qa.answer loads the search stack, which the first paint must not wait on
+
+    if confidence < THRESHOLD:
+        return "low"
+    return "medium" if confidence <= THRESHOLD + MEDIUM_SPAN else "high"
+
+
+def headline(answer: Answer) -> str:
+    """The article's headline; a .txt file without a headline line has its lede cut to a title ("…"): a cut sentence
+    reads as a mistake, so the file name stands in for it."""
+    if answer.title.endswith("…") or not answer.title.strip():
+        return PurePosixPath(answer.source).name
+    return answer.title
+
+
+def byline(answer: Answer) -> str:
+    """Date, author, section and source, whichever the index knows (older indexes only know the source)."""
+    date, author, section = (getattr(answer, name, None) for name in ("date", "author", "section"))
+    parts = [date and str(date)[:10], author and f"by {author}", section and str(section), answer.source]
+    return " · ".join(p for p in parts if p)
 
 
 class AnswerCard(Widget, can_focus=True):
@@ -42,12 +73,14 @@ class AnswerCard(Widget, can_focus=True):
         Binding("down,j", "move(1)", "Next card", show=False),
         Binding("c", "screen.copy_answer", "Copy answer", show=False),
         Binding("p", "screen.copy_passage", "Copy passage", show=False),
+        Binding("i", "details", "Details", show=False, tooltip="Show or hide the confidence and score figures"),
         Binding("escape", "screen.focus_input", "Back to the question box", show=False),
     ]
 
     result: reactive[Result | None] = reactive(None, layout=True)
     shown: reactive[int] = reactive(0, layout=True)
     waiting: reactive[str] = reactive("waiting for the model…", layout=True)
+    details: reactive[bool] = reactive(False, layout=True)
 
     @dataclass
     class OpenSource(Message):
@@ -86,8 +119,38 @@ class AnswerCard(Widget, can_focus=True):
             self.border_title = self.border_subtitle = None
             return
         total = len(self.result.answers) if self.result else 0
-        self.border_title = Content(f"{self.shown + 1}/{total} · ") + Content(safe(answer.title))
-        self.border_subtitle = Content(safe(answer.source)) + Content(f" · score {answer.score:.3f}")
+        self.border_title = Content(f"{self.shown + 1}/{total} · ") + Content(safe(headline(answer)))
+        label = self.confidence
+        self.border_subtitle = (
+            Content.assemble("confidence ", (label, CONFIDENCE_STYLE[label])) if label else Content("other answer")
+        )
+        self.tooltip = self.details_text()
+
+    @property
+    def confidence(self) -> str | None:
+        """high / medium / low for the result's top answer; None on the others (confidence is the top answer's)."""
+        if self.result is None or self.shown != 0:
+            return None
+        return confidence_label(self.result.confidence)
+
+    def details_text(self) -> str | None:
+        """The figures behind the label, for the tooltip and the ``i`` key."""
+        answer = self.answer
+        if answer is None or self.result is None:
+            return None
+        parts = []
+        if self.shown == 0 and self.result.confidence is not None:
+            from qa.answer import THRESHOLD  # deferred, as in confidence_label
+
+            parts.append(f"confidence {self.result.confidence:+.2f} log-odds (answers from {THRESHOLD:+.2f})")
+        parts.append(f"score {answer.score:.3f}")
+        parts.append(f"characters {answer.start}–{answer.end}")
+        if url := getattr(answer, "url", None):
+            parts.append(str(url))
+        return " · ".join(parts)
+
+    def action_details(self) -> None:
+        self.details = not self.details
 
     def action_step(self, step: int) -> None:
         if self.result and self.result.answers:
@@ -106,6 +169,14 @@ class AnswerCard(Widget, can_focus=True):
 
     def on_focus(self) -> None:
         self.refresh(layout=True)  # the key hint line comes and goes with the focus
+        view = self.parent.region if isinstance(self.parent, Widget) else None
+        if view is not None and self.region.bottom <= view.bottom:  # the whole card was in view: keep it so
+            self.call_after_refresh(self._keep_bottom_in_view)
+
+    def _keep_bottom_in_view(self) -> None:
+        view = self.parent
+        if isinstance(view, Widget) and (below := self.region.bottom - view.region.bottom) > 0:
+            view.scroll_relative(y=below, animate=False, immediate=True)
 
     def on_blur(self) -> None:
         self.refresh(layout=True)
@@ -126,14 +197,16 @@ class AnswerCard(Widget, can_focus=True):
             if not self.result.notice:
                 lines.append(Content("No answer: the index holds no passage for this question.").stylize(NOTICE))
             return Content("\n").join(lines)
-        if self.result.answered:
-            lines.append(Content(safe(answer.highlight)).stylize(ANSWER))
-        else:
+        if not self.result.answered:
             lines.append(Content("No confident answer. The closest passages:").stylize(NOTICE))
-        lines.append(Content(""))
+        lines.append(Content(safe(byline(answer))).stylize(HEAD))
+        if short := getattr(answer, "short_answer", None):
+            lines.append(Content(safe(str(short))).stylize(ANSWER))
         lines.append(passage_content(answer))
         if answer.also_in:
             lines.append(Content("also in: " + ", ".join(safe(s) for s in answer.also_in)).stylize(ALSO))
+        if self.details and (details := self.details_text()):
+            lines.append(Content(safe(details)).stylize(HEAD))
         if self.has_focus:
             lines.append(Content(KEYS_HINT).stylize(HINT))
         return Content("\n").join(lines)

@@ -8,10 +8,12 @@ step; heavy imports (onnxruntime, faiss, bm25s) happen inside those workers, so 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from qa.errors import QAError
 from qa.settings import Settings
@@ -44,6 +46,18 @@ class QAApp(App[None]):
         self.copy_to_clipboard(text)
         self.last_copied = text
         self.notify(text if len(text) < 80 else text[:79] + "…", title=title, markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette: the conversation's actions first, then Textual's (a screenshot that says where)."""
+        from qa.tui.commands import TEXTUAL_SCREENSHOT, chat_commands, save_screenshot
+
+        if screen is self.chat:
+            yield from chat_commands(self.chat)
+        for command in super().get_system_commands(screen):
+            if command.title == TEXTUAL_SCREENSHOT:
+                command = SystemCommand(command.title, "Save an SVG of this screen and say where",
+                                        lambda: self.set_timer(0.1, lambda: save_screenshot(self)))  # fmt: skip
+            yield command
 
     def action_help(self) -> None:
         from qa.tui.help_screen import HelpScreen

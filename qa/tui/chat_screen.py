@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from qa.render import safe
@@ -32,12 +33,15 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+n", "next_answer", "Next", tooltip="Show the selected card's next answer (top-k)"),
         Binding("ctrl+y", "copy_answer", "Copy", tooltip="Copy the selected answer sentence"),
         Binding("ctrl+t", "copy_passage", "Cite", show=False, tooltip="Copy the passage with its citation"),
-        Binding("ctrl+s", "export", "Export", tooltip="Export the conversation to Markdown in this folder"),
-        Binding("ctrl+l", "clear", "Clear", show=False, tooltip="Clear the conversation"),
+        Binding("ctrl+s", "export", "Export", tooltip="Export the conversation to a Markdown file (asks where)"),
+        Binding("ctrl+l", "clear", "Clear", show=False, tooltip="Clear the conversation (asks first)"),
         Binding("ctrl+r", "rebuild", "Rebuild", tooltip="Rebuild the index from the articles folder"),
         Binding("pageup", "page(-1)", "Page up", show=False, tooltip="Scroll the conversation up a page"),
         Binding("pagedown", "page(1)", "Page down", show=False, tooltip="Scroll the conversation down a page"),
+        Binding("tab", "cycle(1)", "Next", show=False, tooltip="From the question box to the newest answer card"),
+        Binding("shift+tab", "cycle(-1)", "Previous", show=False, tooltip="To older answer cards"),
     ]
+    AUTO_FOCUS = "#question"
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -58,6 +62,7 @@ class ChatScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.question.focus()
+        self.conversation.seeds = self.engine.settings.seeds
         # After the first paint: the loader's imports compete for the GIL and would delay it.
         self.call_after_refresh(self.engine.start)
 
@@ -66,7 +71,9 @@ class ChatScreen(Screen[None]):
     def ask(self, event: QuestionInput.Asked) -> None:
         self._asked += 1
         self.engine.ask(self._asked, event.question)  # first: the search runs while the card is laid out
-        if self.engine.ready:
+        if self.engine.building and self.engine.ready:
+            waiting = "waiting for the rebuild to finish…"
+        elif self.engine.ready:
             waiting = "searching…"
         elif self.engine.error:
             waiting = "waiting for an index: press ctrl+r to build one"
@@ -95,6 +102,7 @@ class ChatScreen(Screen[None]):
         self.status_bar.set_state("ready", "ready")
         self.status_bar.set_info(event.info)
         self.conversation.searching()
+        self.conversation.empty_index(event.info.articles == 0)
         if r := event.report:
             text = f"{r.articles} articles, {r.chunks} chunks in {r.seconds:.1f} s"
             self.notify(text, title="Index built" if r.written else "Index up to date", markup=False)
@@ -108,6 +116,8 @@ class ChatScreen(Screen[None]):
             self.status_bar.set_state("no index: fix the problem above, then ctrl+r to build", "error")
         elif event.during == "build":
             self.status_bar.set_state("ready (rebuild failed)" if self.engine.ready else "no index", "error")
+            if self.engine.ready:
+                self.conversation.searching()  # what waited for the rebuild is answered from the old index
         elif event.during == "ask" and (card := self.conversation.card(event.key or 0)):
             card.fail(f"Could not answer: {event.text}")
 
@@ -117,6 +127,11 @@ class ChatScreen(Screen[None]):
         if card is None:
             self.notify("Ask a question first.", title="No answer yet", severity="warning")
         return card
+
+    def ask_again(self) -> None:
+        """The selected card's question, asked anew (after a rebuild, say)."""
+        if (card := self._selected()) and card.result:
+            self.question.post_message(QuestionInput.Asked(card.result.question))
 
     def action_next_answer(self) -> None:
         if card := self._selected():
@@ -134,7 +149,7 @@ class ChatScreen(Screen[None]):
     def article_loaded(self, event: Engine.ArticleLoaded) -> None:
         from qa.tui.source_screen import SourceScreen
 
-        self.app.push_screen(SourceScreen(event.answer, event.text))
+        self.app.push_screen(SourceScreen(event.answer, event.text, event.meta, event.kept))
 
     def action_copy_answer(self) -> None:
         if (card := self._selected()) and card.answer:
@@ -146,22 +161,46 @@ class ChatScreen(Screen[None]):
 
     # -- the whole conversation -------------------------------------------------------------------------------
     def action_export(self) -> None:
-        from qa.tui.export import export_conversation
+        from qa.tui.export import default_path, export_conversation
+        from qa.tui.export_dialog import ExportDialog
 
         results = self.conversation.results()
         if not results:
             self.notify("There are no answers to export yet.", title="Nothing to export", severity="warning")
             return
-        try:
-            path = export_conversation(results, Path.cwd())
-        except OSError as exc:
-            self.notify(describe(exc), title="Could not export", severity="error", markup=False)
-            return
-        self.notify(str(path), title=f"Exported {len(results)} answer{'s' * (len(results) != 1)}", markup=False)
 
-    async def action_clear(self) -> None:
-        await self.conversation.clear()
-        self.question.focus()
+        def save(path: Path | None) -> None:
+            if path is None:
+                return
+            index = self.status_bar.index
+            try:
+                done = export_conversation(results, path, self.engine.settings.index, index and index.articles)
+            except FileExistsError:
+                self.notify(f"{path} exists; export again with another name.", title="Not exported",
+                            severity="warning", markup=False)  # fmt: skip
+                return
+            except OSError as exc:
+                self.notify(describe(exc), title="Could not export", severity="error", markup=False)
+                return
+            self.notify(str(done), title=f"Exported {len(results)} answer{'s' * (len(results) != 1)}", markup=False)
+
+        self.app.push_screen(ExportDialog(default_path(Path.cwd()), len(results)), save)
+
+    def action_clear(self) -> None:
+        from qa.tui.confirm_dialog import ConfirmDialog
+
+        count = len(self.conversation.cards())
+        if not count:
+            self.question.focus()
+            return
+
+        async def clear(yes: bool | None) -> None:
+            if yes:
+                await self.conversation.clear()
+            self.question.focus()
+
+        question = f"Clear the conversation ({count} question{'s' * (count != 1)})? It cannot be undone."
+        self.app.push_screen(ConfirmDialog("Clear the conversation", question), clear)
 
     def action_rebuild(self) -> None:
         if why_not := self.engine.rebuild():
@@ -175,3 +214,38 @@ class ChatScreen(Screen[None]):
 
     def action_focus_input(self) -> None:
         self.question.focus()
+
+    def action_cycle(self, step: int) -> None:
+        """Tab from the question box goes to the newest card and on to the box again; shift+tab goes to older
+        cards (the oldest wraps round to the box)."""
+        ring: list[Widget] = [*self.conversation.cards(), self.question]  # oldest … newest, then the box
+        focused = self.app.focused
+        if focused is self.question:
+            target = ring[-2] if len(ring) > 1 else self.question
+        elif focused in ring:
+            target = ring[(ring.index(focused) + step) % len(ring)]
+        else:
+            target = self.question
+        target.focus()
+        if isinstance(target, AnswerCard):
+            target.scroll_visible(animate=False)
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing goes to the question box. Keys typed while the app starts reach the app before anything has focus,
+        and it hands them to this screen, not the box: without this they were lost. (A printable key the box
+        took never gets here: it stops it. A card's letter keys are bindings, checked as the key bubbles on to the
+        app: so only keys meant for the box are taken here.)"""
+        if self.app.focused not in (None, self.question):
+            return
+        if event.is_printable and event.character:
+            self.question.focus()
+            self.question.insert_text_at_cursor(event.character)
+            event.stop()
+        elif event.key == "enter":
+            self.question.focus()
+            self.run_worker(self.question.action_submit())
+            event.stop()
+
+    def clear_history(self) -> None:
+        self.question.clear_history()
+        self.notify("Questions asked before are forgotten.", title="History cleared")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -15,13 +17,38 @@ WELCOME = (
     "Each answer shows the sentence that answers, the passage around it and its source.\n"
     "F1 lists every key."
 )
+KINDS = (".txt", ".md", ".html")  # what the app says it reads when qa.ingest cannot be asked
+
+
+def empty_welcome(seeds: Path) -> str:
+    """What to do when the index holds no article: where to put files and which kinds are read."""
+    try:
+        from qa.ingest import SUFFIXES  # loaded with the index already; the source of truth for what is read
+
+        kinds = sorted(SUFFIXES)
+    except ImportError:
+        kinds = list(KINDS)
+    return (
+        f"There are no articles to ask about yet.\n"
+        f"Put news articles ({', '.join(kinds)} files; sub-folders are fine) in {seeds.resolve()},\n"
+        "then press ctrl+r to build the index. F1 lists every key."
+    )
 
 
 class Conversation(VerticalScroll, can_focus=False):
     """Holds the exchanges; knows which card is selected (the focused one, else the newest answered)."""
 
+    seeds = Path("seeds")  # the articles folder, named by the welcome of an empty index (set by the screen)
+    _welcome_text = WELCOME
+
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Content(WELCOME), id="welcome")
+
+    def empty_index(self, empty: bool) -> None:
+        """The welcome fits the index: how to ask, or (no articles) where to put them."""
+        self._welcome_text = empty_welcome(self.seeds) if empty else WELCOME
+        for welcome in self.query("#welcome").results(Static):
+            welcome.update(Content(self._welcome_text))
 
     def add(self, key: int, question: str, waiting: str) -> AnswerCard:
         self.query("#welcome").remove()
@@ -61,4 +88,4 @@ class Conversation(VerticalScroll, can_focus=False):
 
     async def clear(self) -> None:
         await self.remove_children()
-        await self.mount(Static(Content(WELCOME), id="welcome"))
+        await self.mount(Static(Content(self._welcome_text), id="welcome"))

@@ -89,6 +89,8 @@ class Engine(Widget):
     class ArticleLoaded(Message):
         answer: Answer
         text: str
+        meta: dict[str, Any]  # the article's row (title, date, author, … whichever columns the index has)
+        kept: list[tuple[int, int]]  # spans of ``text`` the index holds (its passages); the rest was left out
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
@@ -105,8 +107,9 @@ class Engine(Widget):
         self._load()
 
     def ask(self, key: int, question: str) -> None:
-        """Answer now, or as soon as the model is ready."""
-        if self.ready:
+        """Answer now, or as soon as the model is ready or the running rebuild is done (a question asked during a
+        rebuild is meant for the articles as they are now, so the old index must not answer it)."""
+        if self.ready and not self.building:
             self._ask(key, question)
         else:
             self.pending.append((key, question))
@@ -135,6 +138,10 @@ class Engine(Widget):
             self.building = False
         if message.during == "load":
             self.error = message.text
+        if message.during == "build" and self.ready:  # the rebuild failed: the old index answers what waited
+            pending, self.pending = self.pending, []
+            for key, question in pending:
+                self._ask(key, question)
 
     # -- workers ----------------------------------------------------------------------------------------------
     def _progress(self, stage: str, done: int, total: int) -> None:
@@ -205,13 +212,18 @@ class Engine(Widget):
                 if self._answerer is None:
                     raise QAError("there is no index open")
                 db: Any = self._answerer.searcher.version.db
-                row = db.execute("SELECT text FROM articles WHERE source = ?", (answer.source,)).fetchone()
-            if row is None:
-                raise QAError(f"{answer.source} is no longer in the index; ask again to get a current answer")
+                cursor = db.execute("SELECT * FROM articles WHERE source = ?", (answer.source,))
+                row = cursor.fetchone()
+                if row is None:
+                    raise QAError(f"{answer.source} is no longer in the index; ask again to get a current answer")
+                meta = {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+                spans = db.execute('SELECT start, "end" FROM chunks WHERE article_id = ? ORDER BY start', (meta["id"],))
+                kept = [(int(start), int(end)) for start, end in spans]
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed("Could not open the article", describe(exc), "article"))
             return
-        self.post_message(self.ArticleLoaded(answer, row[0]))
+        text = str(meta.pop("text"))
+        self.post_message(self.ArticleLoaded(answer, text, meta, kept))
 
     def _swap(self, answerer: Answerer) -> None:
         with self._lock:

@@ -15,10 +15,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 EXTRA = {
-    "Anywhere": [("ctrl+p", "Command palette (themes, …)")],
-    "Conversation": [("tab / shift+tab", "Move between the question box and the answer cards")],
-    "Article view": [("↑ ↓ pgup pgdn", "Scroll the article")],
+    "Anywhere": [("ctrl+p", "Command palette: every action, themes, screenshot")],
+    "Answer card": [("?", "This list of keys")],  # in the question box ? is typed: only F1 works everywhere
+    "Article view": [("up / down / pgup / pgdn", "Scroll the article"), ("?", "This list of keys")],
 }
+TYPED = {"question_mark"}  # app keys the question box types instead: listed only where they act
+NAMES = {"question_mark": "?", "pageup": "pgup", "pagedown": "pgdn", "escape": "esc"}
+
+
+def key_name(key: str) -> str:
+    """One spelling for every key, as the bindings write them: ctrl+o, shift+tab, f1, esc, pgup."""
+    return "+".join(NAMES.get(part, part) for part in key.split("+"))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -45,15 +52,15 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help") as box:
             box.border_title = "Keys"
             yield Static(self._table())
-            yield Static(Content("Escape, q or F1 closes this help."), id="help-close")
+            yield Static(Content("esc, q or f1 closes this help."), id="help-close")
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(place, keys, what they do), in display order."""
         rows = []
         for place, bindings in self.sections.items():
             for binding in bindings:
-                keys = " / ".join(self.app.get_key_display(Binding(k, "")) for k in binding.key.split(","))
-                rows.append((place, keys, binding.tooltip or binding.description))
+                names = [k for k in binding.key.split(",") if not (place == "Anywhere" and k in TYPED)]
+                rows.append((place, " / ".join(key_name(k) for k in names), binding.tooltip or binding.description))
             rows.extend((place, keys, action) for keys, action in EXTRA.get(place, []))
         return rows
 

@@ -1,4 +1,4 @@
-"""The question box: Enter asks, up and down walk the questions already asked (like a shell)."""
+"""The question box: Enter asks, up and down walk the questions already asked (like a shell), across runs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
+
+from qa.tui.history import History
 
 
 class QuestionInput(Input):
@@ -22,19 +24,24 @@ class QuestionInput(Input):
     class Asked(Message):
         question: str
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, history: History | None = None, **kwargs: object) -> None:
         placeholder = "Ask a question about the articles, then Enter"
-        super().__init__(placeholder=placeholder, **kwargs)  # type: ignore[arg-type]
-        self.history: list[str] = []
-        self._position = 0  # len(history) means "the draft being typed"
+        # select_on_focus off: a key typed as focus arrives (at startup, say) must not select and replace the text
+        super().__init__(placeholder=placeholder, select_on_focus=False, **kwargs)  # type: ignore[arg-type]
+        self.saved = history or History()
+        self.history: list[str] = self.saved.items
+        self._position = len(self.history)  # len(history) means "the draft being typed"
         self._draft = ""
+
+    def clear_history(self) -> None:
+        self.saved.clear()
+        self._position, self._draft = 0, ""
 
     async def action_submit(self) -> None:
         question = self.value.strip()
         if not question:
             return
-        if not self.history or self.history[-1] != question:
-            self.history.append(question)
+        self.saved.add(question)
         self._position, self._draft = len(self.history), ""
         self.value = ""
         self.post_message(self.Asked(question))
