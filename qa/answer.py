@@ -1,108 +1,94 @@
 """Candidates + question -> Answers: the answering sentence, offsets, corroboration and an honest confidence.
 
-The highlight is the sentence that best answers, not merely the most similar: each sentence of a passage is scored by
-its vector's cosine with the question (sentence vectors are stored at build time), by how much of the question's
-IDF mass it contains, and by whether it holds the kind of thing the question asks for (a name for "who", a date for
-"when", a number for "how many") that the question itself does not already contain. The best sentence score also
-re-ranks the passages. Weights and thresholds were fitted on SQuAD dev (see NOTES.md).
+Every sentence of the best retrieved passages is described by the signals in ``qa.features`` (its cosine with the
+question, how much of the question it holds, whether it holds the kind of thing asked for, where it stands in its
+article, and its passage's retrieval scores) and scored by a logistic model learned on SQuAD 1.1 train
+(``qa/learn/sentence.json``, trained by ``python -m bench.learn.train``). A passage ranks by its best sentence, which
+is also the highlight; the headline is never the highlight. Whether the top answer is confident enough to say so is a
+second model over the top answer's signals (``qa/learn/confidence.json``), fitted on data that is not SQuAD 1.1 dev.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from qa import features as F
+from qa.features import kind_mentions, question_type
+from qa.learn import linear
 from qa.records import Answer, Result
 from qa.search import Candidate, Query, Searcher
 
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["THRESHOLD", "Answerer", "kind_mentions", "question_type"]
+
 RERANK = 20  # candidates whose sentences are scored
-SENT_COS, SENT_OVERLAP, SENT_TYPE = 1.5, 1.0, 0.25  # highlight weights (SENT_COS: see NOTES.md, "Sentence weight")
-RERANK_WEIGHT = 2.0  # how much the best sentence moves a passage
-# Confidence: a logistic model over the top passage's cosine and IDF coverage and its best sentence's cosine and
-# term overlap, fitted on SQuAD dev questions asked with and without their own article (see NOTES.md).
-CONF_WEIGHTS = (3.15, 5.72, 10.64, 2.61)
-CONF_BIAS = -10.84
-THRESHOLD = -1.0  # log-odds under this is "no confident answer" (set on SQuAD dev: see NOTES.md)
 DUPLICATE_COS = 0.92  # sentence cosine above which two sources state the same fact
 DUPLICATE_TERMS = 0.6  # or Jaccard overlap of their content terms (reworded wire copy)
 _CACHE_ARTICLES = 2_000  # article texts kept between questions
 _CACHE_SENTENCES = 200_000  # sentences whose terms and mentions are kept between questions
-
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_DATE = re.compile(
-    rf"\b(?:{_MONTHS}|{_DAYS}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\b(?:1[0-9]|20)\d\d\b|"
-    r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+century|yesterday|today|tomorrow|ago|last\s+(?:week|month|year)|"
-    r"next\s+(?:week|month|year)|\d{1,2}:\d\d|decades?|centur(?:y|ies)|era|period|"
-    r"(?:minutes?|hours?|days?|weeks?|months?|years?)\s+(?:after|before|later|earlier|ago|since)|"
-    r"(?:after|before|since|until|during)\s+(?:the\s+)?(?:war|election|vote|season|end|start|launch))\b",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
-    r"thousand|million|billion|dozen|half|percent|several|many)\b",
-    re.IGNORECASE,
-)
-_NAME = re.compile(r"(?<=\w[\s,(])[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")  # capitalized, not sentence-initial
-_PLACE = re.compile(r"\b(?:in|at|from|near|to|into)\s+(?:the\s+)?[A-Z][\w'’-]+")
-_WORD = re.compile(r"\w+")
+CONF_FEATURES = ("logit", "margin", "p_coverage", "missing_idf", "names_passage", "cos", "overlap", "p_dense")
 
 
-def question_type(question: str) -> str | None:
-    q = question.lower().strip()
-    if re.search(r"\bhow (?:many|much|long|old|far|large|big|tall|often)\b|\bwhat (?:percentage|number|amount)\b", q):
-        return "number"
-    if re.search(r"\bwhen\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bwhich (?:year|date|day|month)\b", q):
-        return "date"
-    if re.search(r"\bwho(?:m|se)?\b|\bwhich (?:person|man|woman|group|company|organi[sz]ation)\b", q):
-        return "name"
-    if re.search(r"\bwhere\b|\bwhat (?:city|country|state|place)\b|\bwhich (?:city|country|state|place)\b", q):
-        return "place"
-    return None
+def _threshold() -> float:
+    return linear.load("confidence").threshold
 
 
-_KINDS = {"number": _NUMBER, "date": _DATE, "name": _NAME, "place": _PLACE}
-_LINKING = frozenset({"in", "at", "from", "near", "to", "into", "the"})
+THRESHOLD = _threshold()  # log-odds under this is "no confident answer" (see NOTES.md, "Confidence")
 
 
-def kind_mentions(kind: str, sentence: str) -> tuple[frozenset[str], ...]:
-    """The words of each mention of ``kind`` (a number, date, name or place) in the sentence."""
-    found = (frozenset(w.lower() for w in _WORD.findall(m.group())) - _LINKING for m in _KINDS[kind].finditer(sentence))
-    return tuple(words for words in found if words)
+@dataclass(frozen=True)
+class _Doc:
+    """An article as answers show it."""
 
-
-class _Best(NamedTuple):
-    """A passage's best sentence so far while its sentences are scored."""
-
-    span: tuple[int, int]  # article offsets
-    sid: int  # sentence id; -1 when the passage has no stored sentence
-    terms: frozenset[str]
-    cos: float
-    overlap: float
+    source: str
+    title: str
+    text: str
+    date: str | None = None
+    author: str | None = None
+    section: str | None = None
+    url: str | None = None
+    pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class _Passage:
     candidate: Candidate
-    source: str
-    title: str
+    doc: _Doc
     start: int
     end: int
-    text: str  # the article text
     sentence: tuple[int, int]  # the highlight, in article offsets
-    sentence_cos: float
-    sentence_overlap: float
     sentence_terms: frozenset[str]
-    score: float
+    logit: float  # the learned score of the highlight: how likely it answers
+    row: tuple[float, ...]  # its features (qa.features.FEATURES)
     sentence_vector: Any = None  # the highlight's vector, for spotting the same fact in other articles
 
+    @property
+    def source(self) -> str:
+        return self.doc.source
 
-def confidence(p: _Passage) -> float:
-    """Log-odds that the passage answers the question (0 is even odds)."""
-    features = (p.candidate.dense, p.candidate.coverage, p.sentence_cos, p.sentence_overlap)
-    return CONF_BIAS + sum(w * x for w, x in zip(CONF_WEIGHTS, features, strict=True))
+    @property
+    def score(self) -> float:
+        return 1.0 / (1.0 + math.exp(-self.logit))
+
+
+@dataclass(frozen=True)
+class Table:
+    """Every scored sentence of one question's candidates: features and where each row comes from."""
+
+    x: Any  # np.ndarray [rows, len(FEATURES)]
+    chunk: list[int]  # candidate position of each row
+    sid: list[int]
+    span: list[tuple[int, int]]
+    headline: list[bool]
+    docs: list[_Doc]  # per candidate
+    chunk_span: list[tuple[int, int]]  # per candidate
+    article_id: list[int]  # per candidate
+    terms: list[frozenset[str]]  # per row
 
 
 class Answerer:
@@ -110,21 +96,36 @@ class Answerer:
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
-        self._articles: dict[int, tuple[str, str, str]] = {}
+        self.sentence_model = linear.load("sentence")
+        self.confidence_model = linear.load("confidence")
+        self._articles: dict[int, _Doc] = {}
         # sentence id -> (stemmed content terms, mentions of each question kind), kept between questions
         self._sentences: dict[int, tuple[frozenset[str], dict[str, tuple[frozenset[str], ...]]]] = {}
 
-    def ask(self, question: str, top_k: int = 5, qid: str = "1", method: str = "fused") -> Result:
-        return self.ask_many([question], top_k, [qid], method)[0]
+    def ask(
+        self, question: str, top_k: int = 5, qid: str = "1", method: str = "fused", allowed: np.ndarray | None = None
+    ) -> Result:
+        return self.ask_many([question], top_k, [qid], method, allowed)[0]
 
     def ask_many(
-        self, questions: Sequence[str], top_k: int = 5, ids: Sequence[str] | None = None, method: str = "fused"
+        self,
+        questions: Sequence[str],
+        top_k: int = 5,
+        ids: Sequence[str] | None = None,
+        method: str = "fused",
+        allowed: np.ndarray | None = None,
     ) -> list[Result]:
+        """``allowed``: a boolean mask over chunk ids (filters); only those chunks are searched."""
         ids = list(ids) if ids is not None else [str(i) for i in range(1, len(questions) + 1)]
-        return self._finish(questions, ids, self._prepare(questions), top_k, method)
+        return self._finish(questions, ids, self._prepare(questions), top_k, method, allowed)
 
     def ask_stream(
-        self, questions: Sequence[str], ids: Sequence[str], top_k: int = 5, batch: int = 64
+        self,
+        questions: Sequence[str],
+        ids: Sequence[str],
+        top_k: int = 5,
+        batch: int = 64,
+        allowed: np.ndarray | None = None,
     ) -> Iterator[Result]:
         """Results in question order, batch by batch, for question files.
 
@@ -140,27 +141,37 @@ class Answerer:
                 queries = pending.pop().result()
                 if i + batch < len(questions):
                     pending.append(pool.submit(self._prepare, questions[i + batch : i + 2 * batch]))
-                yield from self._finish(questions[i : i + batch], ids[i : i + batch], queries, top_k, "fused")
+                yield from self._finish(
+                    questions[i : i + batch], ids[i : i + batch], queries, top_k, "fused", allowed
+                )
 
     def _prepare(self, questions: Sequence[str]) -> dict[int, Query]:
         """Encoded queries by position, for the questions that have words to search for."""
         clean = [" ".join(q.split()) for q in questions]
-        searchable = [i for i, q in enumerate(clean) if _WORD.search(q)]
+        searchable = [i for i, q in enumerate(clean) if F._WORD.search(q)]
         queries = self.searcher.queries([clean[i] for i in searchable]) if searchable else []
         return dict(zip(searchable, queries, strict=True))
 
     def _finish(
-        self, questions: Sequence[str], ids: Sequence[str], queries: dict[int, Query], top_k: int, method: str
+        self,
+        questions: Sequence[str],
+        ids: Sequence[str],
+        queries: dict[int, Query],
+        top_k: int,
+        method: str,
+        allowed: np.ndarray | None = None,
     ) -> list[Result]:
         return [
-            self._answer(ids[i], q, queries[i], top_k, method)
+            self._answer(ids[i], q, queries[i], top_k, method, allowed)
             if i in queries
             else Result(ids[i], q, False, (), notice="the question has no words to search for")
             for i, q in enumerate(questions)
         ]
 
-    def _answer(self, qid: str, question: str, query: Query, top_k: int, method: str) -> Result:
-        candidates = self.searcher.retrieve(query, method)
+    def _answer(
+        self, qid: str, question: str, query: Query, top_k: int, method: str, allowed: np.ndarray | None = None
+    ) -> Result:
+        candidates = self.searcher.retrieve(query, method, allowed=allowed)
         passages = self._rerank(query, candidates[:RERANK], rerank=method == "fused")
         cosines = _pairwise_cosines(passages)
         kept_at: list[int] = []  # positions in passages of the passages kept
@@ -172,58 +183,117 @@ class Answerer:
             elif twin >= 0 and p.source != passages[kept_at[twin]].source and p.source not in also.get(twin, []):
                 also.setdefault(twin, []).append(p.source)
         kept = [passages[i] for i in kept_at[:top_k]]
-        answers = tuple(self._to_answer(rank, p, also.get(rank - 1, [])) for rank, p in enumerate(kept, 1))
-        conf = confidence(kept[0]) if kept else None
+        answers = tuple(
+            self._to_answer(rank, p, also.get(rank - 1, []), question) for rank, p in enumerate(kept, 1)
+        )
+        conf = self.confidence(passages) if passages else None
         return Result(qid, question, conf is not None and conf >= THRESHOLD, answers, confidence=conf)
+
+    def confidence(self, passages: list[_Passage]) -> float:
+        """Log-odds that the top passage answers the question (0 is even odds)."""
+        import numpy as np
+
+        return float(self.confidence_model.logits(np.asarray([confidence_row(passages)], dtype=np.float32))[0])
+
+    # -- scoring sentences ----------------------------------------------------------------------------------------
+    def table(self, query: Query, candidates: list[Candidate]) -> Table:
+        """The feature rows of every sentence of the candidates (also what bench/learn trains on)."""
+        import numpy as np
+
+        kind = question_type(query.text)
+        qwords = {w.lower() for w in F._WORD.findall(query.text)}
+        weights = query.weights
+        wanted = weights.keys()
+        total = sum(weights.values()) or 1.0
+        max_idf = math.log(1 + (self.searcher.n_docs + 0.5) / 0.5) or 1.0
+        names = {t for name in F.question_names(query.text) for t in self.searcher.terms(name, content_only=True)}
+        chunks, sentences = self._chunk_rows([c.chunk_id for c in candidates])
+        docs = {cid: self._article(aid) for cid, (aid, _, _, _) in chunks.items()}
+        self._learn_sentences([(sid, docs[cid].text[s:e]) for cid, rows in sentences.items() for sid, s, e in rows])
+        all_ids = sorted(sid for rows in sentences.values() for sid, _, _ in rows)
+        vecs = np.asarray(self.searcher.version.sentence_vectors[all_ids], dtype=np.float32)
+        row_of = {sid: i for i, sid in enumerate(all_ids)}
+        cosines = (vecs @ query.vector).tolist() if all_ids else []
+        best_bm25 = max((c.bm25 for c in candidates), default=0.0) or 1.0
+        title_terms = {cid: frozenset(self.searcher.terms(doc.title, content_only=True)) for cid, doc in docs.items()}
+        rows: list[list[float]] = []
+        out = Table(np.zeros((0, len(F.FEATURES)), np.float32), [], [], [], [], [], [], [], [])
+        for ci, cand in enumerate(candidates):
+            aid, ordinal, start, end = chunks[cand.chunk_id]
+            doc = docs[cand.chunk_id]
+            out.docs.append(doc)
+            out.chunk_span.append((start, end))
+            out.article_id.append(aid)
+            own_rows = sentences.get(cand.chunk_id, [])
+            passage_terms = set(title_terms[cand.chunk_id])
+            for sid, _, _ in own_rows:
+                passage_terms |= self._sentences[sid][0]
+            matched_passage = query.matched(passage_terms) if query.alias_pairs else passage_terms
+            missing = [weights[t] for t in wanted if t not in matched_passage]
+            missing_idf = max(missing, default=0.0) / max_idf
+            names_passage = len(names & matched_passage) / len(names) if names else 1.0
+            passage_cols = [cand.dense, cand.fused, cand.bm25 / best_bm25, cand.coverage, math.log1p(ci)]
+            previous: frozenset[str] = frozenset()
+            lede_seen = ordinal > 0
+            for sid, s, e in own_rows:
+                own, mentions = self._sentences[sid]
+                matched = query.matched(set(own)) if query.alias_pairs else own
+                overlap = sum(map(weights.__getitem__, wanted & matched)) / total
+                with_before = matched | previous
+                ctx = sum(map(weights.__getitem__, wanted & with_before)) / total - overlap
+                previous = frozenset(matched)
+                match = [0.0] * len(F.KINDS)
+                if kind is not None:
+                    found = mentions.get(kind)
+                    if found is None:
+                        found = mentions[kind] = kind_mentions(kind, doc.text[s:e])
+                    match[F.KINDS.index(kind)] = float(any(words - qwords for words in found))
+                sentence = doc.text[s:e]
+                is_headline = _is_headline(doc, s, e)
+                is_lede = not is_headline and not lede_seen
+                lede_seen = lede_seen or not is_headline
+                quote, pronoun, words = F.surface(sentence)
+                names_sentence = len(names & matched) / len(names) if names else 1.0
+                rows.append(
+                    [cosines[row_of[sid]], overlap, ctx, *match, float(kind is not None), *passage_cols,
+                     float(is_lede), s / max(len(doc.text), 1), float(quote), float(pronoun), words,
+                     names_sentence, names_passage, missing_idf]
+                )  # fmt: skip
+                out.chunk.append(ci)
+                out.sid.append(sid)
+                out.span.append((s, e))
+                out.headline.append(is_headline)
+                out.terms.append(own)
+        x = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(F.FEATURES))
+        return Table(x, out.chunk, out.sid, out.span, out.headline, out.docs, out.chunk_span, out.article_id, out.terms)
 
     def _rerank(self, query: Query, candidates: list[Candidate], rerank: bool) -> list[_Passage]:
         import numpy as np
 
         if not candidates:
             return []
-        kind = question_type(query.text)
-        qwords = {w.lower() for w in _WORD.findall(query.text)}
-        weights = query.weights
-        wanted = weights.keys()
-        total = sum(weights.values()) or 1.0
-        chunks, sentences = self._chunk_rows([c.chunk_id for c in candidates])
-        texts = {cid: self._article(aid) for cid, (aid, _, _) in chunks.items()}
-        self._learn_sentences([(sid, texts[cid][2][s:e]) for cid, rows in sentences.items() for sid, s, e in rows])
-        all_ids = sorted(sid for rows in sentences.values() for sid, _, _ in rows)
-        all_vecs = np.asarray(self.searcher.version.sentence_vectors[all_ids], dtype=np.float32)
-        row_of = {sid: i for i, sid in enumerate(all_ids)}
-        cosines = (all_vecs @ query.vector).tolist() if all_ids else []
-        top_score = SENT_COS + SENT_OVERLAP + SENT_TYPE
+        t = self.table(query, candidates)
+        logits = self.sentence_model.logits(t.x) if len(t.x) else np.zeros(0, np.float32)
+        logits = np.where(np.asarray(t.headline, dtype=bool), logits - 100.0, logits)  # never the headline
+        best: dict[int, int] = {}
+        for r, ci in enumerate(t.chunk):
+            if ci not in best or logits[r] > logits[best[ci]]:
+                best[ci] = r
+        vectors = self.searcher.version.sentence_vectors
         out: list[_Passage] = []
-        for cand in candidates:
-            _, start, end = chunks[cand.chunk_id]
-            source, title, text = texts[cand.chunk_id]
-            best_score, best = -1.0, _Best((start, end), -1, frozenset(), 0.0, 0.0)  # no sentence: the whole passage
-            for sid, s, e in sentences.get(cand.chunk_id, ()):
-                own, mentions = self._sentences[sid]
-                cos = cosines[row_of[sid]]
-                matched = query.matched(set(own)) if query.alias_pairs else own
-                overlap = sum(map(weights.__getitem__, wanted & matched)) / total
-                score = SENT_COS * cos + SENT_OVERLAP * overlap
-                if kind is not None and score + SENT_TYPE > best_score:  # else the type cannot make it the best
-                    found = mentions.get(kind)
-                    if found is None:
-                        found = mentions[kind] = kind_mentions(kind, text[s:e])
-                    if any(words - qwords for words in found):
-                        score += SENT_TYPE
-                if score > best_score:
-                    best_score, best = score, _Best((s, e), sid, own, cos, overlap)
-            # Scaled to 0..1 (the best a sentence can score is SENT_COS + SENT_OVERLAP + SENT_TYPE).
-            final = (
-                (cand.fused + RERANK_WEIGHT * best_score) / (1 + RERANK_WEIGHT * top_score) if rerank else cand.fused
-            )
-            vector = all_vecs[row_of[best.sid]] if best.sid >= 0 else None
+        for ci, cand in enumerate(candidates):
+            start, end = t.chunk_span[ci]
+            r = best.get(ci)
+            if r is None:  # no stored sentence: the whole passage, scored by retrieval alone
+                out.append(_Passage(cand, t.docs[ci], start, end, (start, end), frozenset(), -5.0, ()))
+                continue
+            vector = np.asarray(vectors[t.sid[r]], dtype=np.float32)
             out.append(
-                _Passage(
-                    cand, source, title, start, end, text, best.span, best.cos, best.overlap, best.terms, final, vector
-                )
-            )
-        out.sort(key=lambda p: -p.score)
+                _Passage(cand, t.docs[ci], start, end, t.span[r], t.terms[r], float(logits[r]),
+                         tuple(float(v) for v in t.x[r]), vector)
+            )  # fmt: skip
+        if rerank:
+            out.sort(key=lambda p: -p.logit)
         return out
 
     def _learn_sentences(self, rows: list[tuple[int, str]]) -> None:
@@ -234,19 +304,19 @@ class Answerer:
         if len(self._sentences) + len(new) > _CACHE_SENTENCES:
             self._sentences.clear()
         terms = self.searcher.terms_many([text for _, text in new])
-        for (sid, text), own in zip(new, terms, strict=True):
+        for (sid, _), own in zip(new, terms, strict=True):
             self._sentences[sid] = (frozenset(own), {})  # mentions are found per kind when first asked
 
     def _chunk_rows(
         self, chunk_ids: list[int]
-    ) -> tuple[dict[int, tuple[int, int, int]], dict[int, list[tuple[int, int, int]]]]:
-        """(article id, start, end) of each chunk and its (sentence id, start, end) rows, in two queries."""
+    ) -> tuple[dict[int, tuple[int, int, int, int]], dict[int, list[tuple[int, int, int]]]]:
+        """(article id, ordinal, start, end) of each chunk and its (sentence id, start, end) rows, in two queries."""
         db = self.searcher.version.db
         marks = ",".join("?" * len(chunk_ids))
         chunks = {
-            cid: (aid, s, e)
-            for cid, aid, s, e in db.execute(
-                f'SELECT id, article_id, start, "end" FROM chunks WHERE id IN ({marks})', chunk_ids
+            cid: (aid, ordinal, s, e)
+            for cid, aid, ordinal, s, e in db.execute(
+                f'SELECT id, article_id, ordinal, start, "end" FROM chunks WHERE id IN ({marks})', chunk_ids
             )
         }
         sentences: dict[int, list[tuple[int, int, int]]] = {}
@@ -256,34 +326,80 @@ class Answerer:
             sentences.setdefault(cid, []).append((sid, s, e))
         return chunks, sentences
 
-    def _article(self, aid: int) -> tuple[str, str, str]:
-        """(source, title, text), cached: the same articles come back question after question."""
+    def _article(self, aid: int) -> _Doc:
+        """The article and its metadata, cached: the same articles come back question after question."""
         found = self._articles.get(aid)
         if found is None:
+            import json
+            import sqlite3
+
             if len(self._articles) >= _CACHE_ARTICLES:
                 self._articles.clear()
-            found = self.searcher.version.db.execute(
-                "SELECT source, title, text FROM articles WHERE id = ?", (aid,)
+            db = self.searcher.version.db
+            source, title, text, date, author = db.execute(
+                "SELECT source, title, text, date, author FROM articles WHERE id = ?", (aid,)
             ).fetchone()
+            try:
+                meta = db.execute(
+                    "SELECT section, url, pages FROM article_meta WHERE article_id = ?", (aid,)
+                ).fetchone()
+            except sqlite3.Error:  # an index from before article metadata (answering while it is rebuilt)
+                meta = None
+            section, url, pages = meta or (None, None, None)
+            found = _Doc(source, title, text, date, author, section, url, tuple(json.loads(pages or "[]")))
             self._articles[aid] = found
         return found
 
     @staticmethod
-    def _to_answer(rank: int, p: _Passage, also_in: list[str]) -> Answer:
+    def _to_answer(rank: int, p: _Passage, also_in: list[str], question: str) -> Answer:
+        import bisect
+
+        from qa.short_answer import find
+
         s, e = p.sentence
+        doc = p.doc
+        short = find(question, doc.text[s:e]) if p.sentence != (p.start, p.end) else None
         return Answer(
             rank=rank,
             score=round(p.score, 4),
             source=p.source,
-            title=p.title,
-            passage=p.text[p.start : p.end],
+            title=doc.title,
+            passage=doc.text[p.start : p.end],
             start=p.start,
             end=p.end,
-            highlight=p.text[s:e],
+            highlight=doc.text[s:e],
             highlight_start=s,
             highlight_end=e,
             also_in=tuple(also_in),
+            short_answer=short.text if short else None,
+            short_answer_start=s + short.start if short else None,
+            short_answer_end=s + short.end if short else None,
+            date=doc.date,
+            author=doc.author,
+            section=doc.section,
+            url=doc.url,
+            page=bisect.bisect_right(doc.pages, s) if doc.pages else None,
         )
+
+
+def confidence_row(passages: list[_Passage]) -> list[float]:
+    """The confidence model's inputs: the top passage's best sentence, and its margin over the next passage."""
+    top = passages[0]
+    row = dict(zip(F.FEATURES, top.row, strict=True)) if top.row else dict.fromkeys(F.FEATURES, 0.0)
+    second = passages[1].logit if len(passages) > 1 else top.logit - 5.0
+    values = {"logit": top.logit, "margin": top.logit - second, **row}
+    return [float(values[name]) for name in CONF_FEATURES]
+
+
+def _is_headline(doc: _Doc, s: int, e: int) -> bool:
+    """Whether the sentence is the article's headline (the title line at the top of its text)."""
+    from qa.ingest import headline
+
+    title = " ".join(headline(doc.title, doc.text).split()).rstrip(".")  # "" for a lede cut short as a title
+    if s > len(doc.title) + 4 or not title:
+        return False
+    sentence = " ".join(doc.text[s:e].split()).lstrip("# ").rstrip(".")
+    return bool(sentence) and (sentence == title or (len(title) >= 20 and sentence.startswith(title)))
 
 
 def _pairwise_cosines(passages: list[_Passage]) -> list[list[float]]:

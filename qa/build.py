@@ -6,6 +6,7 @@ are chunked and embedded. Every build writes a complete new version and switches
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -201,14 +202,19 @@ class _Previous:
     def article_if_untouched(self, rel: str, size: int, mtime_ns: int) -> Article | None:
         """The stored article when the file's size and mtime are as recorded (as git does, no re-read)."""
         found = self.by_source.get(rel)
-        if not found or (found[2], found[3]) != (size, mtime_ns):
+        if not found or (found[2], found[3]) != (size, mtime_ns) or not _has_metadata(self.version.manifest):
             return None
         row = self.version.db.execute(
-            "SELECT source, title, text, content_hash, kind, date, author FROM articles WHERE id = ?", (found[0],)
+            "SELECT a.source, a.title, a.text, a.content_hash, a.kind, a.date, a.author, m.section, m.url, m.outlet, "
+            "m.pages FROM articles a LEFT JOIN article_meta m ON m.article_id = a.id WHERE a.id = ?",
+            (found[0],),
         ).fetchone()
-        source, title, text, digest, kind, date, author = row
+        source, title, text, digest, kind, date, author, section, url, outlet, pages = row
         # No blocks: an untouched article's chunks are reused as stored, never re-chunked.
-        return Article(source, title, text, (), digest, kind, date, author)
+        return Article(
+            source, title, text, (), digest, kind, date, author,
+            section=section, url=url, outlet=outlet, pages=tuple(json.loads(pages or "[]")),
+        )  # fmt: skip
 
     def reuse(self, article: Article) -> tuple[list[Chunk], Any, list[Any], aliases.Scan | None] | None:
         """The stored chunks, vectors, sentence vectors and alias scan of an article with this content (under any
@@ -430,6 +436,10 @@ def _fill(
             "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)",
             (aid, a.source, a.title, a.kind, a.date, a.author, a.content_hash, entry.size, entry.mtime_ns, a.text),
         )
+        db.execute(
+            "INSERT INTO article_meta VALUES (?,?,?,?,?)",
+            (aid, a.section, a.url, a.outlet, json.dumps(list(a.pages)) if a.pages else None),
+        )
         for chunk, svecs in zip(entry.chunks, entry.sentence_vectors, strict=True):
             db.execute("INSERT INTO chunks VALUES (?,?,?,?,?)", (chunk_id, aid, chunk.ordinal, chunk.start, chunk.end))
             db.executemany(
@@ -460,6 +470,7 @@ def _fill(
             "dimension": dimension,
             "chunker": chunker.key(),
             "lexical": LEXICAL,
+            "metadata": METADATA,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "articles": len(entries),
             "chunks": chunk_id,
@@ -505,9 +516,17 @@ LEXICAL = "headline+passage"  # what BM25 indexes per passage (see bm25_text); r
 OUTDATED = "the index predates headlines in keyword search"
 
 
+METADATA = 1  # the article_meta table (section, URL, outlet, PDF pages): older versions are rewritten, vectors reused
+
+
+def _has_metadata(manifest: dict[str, Any]) -> bool:
+    return manifest.get("metadata") == METADATA
+
+
 def _outdated(manifest: dict[str, Any]) -> bool:
-    """Whether a version was written by an older qa whose BM25 indexed passages otherwise (its BM25 is rewritten)."""
-    return manifest.get("lexical") != LEXICAL
+    """Whether a version was written by an older qa (BM25 indexed passages otherwise, or no article metadata): the
+    next build rewrites it, reusing every vector."""
+    return manifest.get("lexical") != LEXICAL or not _has_metadata(manifest)
 
 
 def bm25_text(title: str, passage: str) -> str:

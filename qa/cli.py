@@ -437,14 +437,16 @@ def eval_group() -> None:
 
 @eval_group.command("questions")
 @click.argument("questions", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--split", help='Only the questions whose "split" is this (e.g. dev or holdout).')
 @eval_options
 @path_options
 @links_option
 def eval_questions(
-    questions: Path, method: str, json_out: Path | None, seeds: Path | None, index: Path | None, model: str | None,
-    follow_links: bool,
+    questions: Path, split: str | None, method: str, json_out: Path | None, seeds: Path | None, index: Path | None,
+    model: str | None, follow_links: bool,
 ) -> None:  # fmt: skip
-    """Hit@1/3/10, MRR@10, highlight accuracy and misses of our JSONL questions against the current index."""
+    """Hit@1/3/10, MRR@10, highlight accuracy and misses of our JSONL questions against the current index; lines
+    marked "unanswerable": true measure how often the articles' silence still gets a confident answer."""
     from qa.evaluation.datasets import load_questions
     from qa.evaluation.runner import run_questions
     from qa.session import ready_answerer
@@ -452,7 +454,7 @@ def eval_questions(
     settings = _settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None)
     if json_out is not None:
         _check_output(json_out, "--json")
-    items = load_questions(questions)
+    items = load_questions(questions, split)
     with progress_bar() as bar:
         answerer, _ = ready_answerer(settings, _err, bar)
         report = run_questions(answerer, items, _methods(method), bar)

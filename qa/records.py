@@ -61,6 +61,16 @@ class Answer:
     highlight_start: int
     highlight_end: int
     also_in: tuple[str, ...] = ()
+    # Added fields (the record only gains fields): the short answer inside the highlight, in the same offsets as
+    # ``start`` (None when there is none), and the article's metadata (None when unknown).
+    short_answer: str | None = None
+    short_answer_start: int | None = None
+    short_answer_end: int | None = None
+    date: str | None = None
+    author: str | None = None
+    section: str | None = None
+    url: str | None = None
+    page: int | None = None  # PDFs: the page the highlight starts on (1-based)
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -78,6 +88,7 @@ class Result:
     answers: tuple[Answer, ...] = field(default_factory=tuple)
     notice: str | None = None  # e.g. why a question could not be searched
     confidence: float | None = None  # log-odds that the top answer answers; ``answered`` is it past a threshold
+    read_as: str | None = None  # a follow-up rewritten to stand alone (what was searched), or None
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -85,6 +96,7 @@ class Result:
             "question": self.question,
             "answered": self.answered,
             "answers": [a.to_record() for a in self.answers],
+            "read_as": self.read_as,
         }
 
 

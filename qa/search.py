@@ -147,16 +147,34 @@ class Searcher:
         return [dataclasses.replace(q, dense_ids=ids) for q, ids in zip(result, nearest, strict=True)]
 
     # -- retrieval ----------------------------------------------------------------------------------------
-    def dense_search(self, vectors: np.ndarray, pool: int = POOL) -> list[tuple[int, ...]]:
-        """Nearest chunk ids for many query vectors in one FAISS call (a matrix product, not one per question)."""
+    def dense_search(
+        self, vectors: np.ndarray, pool: int = POOL, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, ...]]:
+        """Nearest chunk ids for many query vectors in one FAISS call (a matrix product, not one per question).
+
+        ``allowed``: a boolean mask over chunk ids; only those are searched (FAISS skips the others inside the
+        search, so the pool fills with allowed chunks).
+        """
         import numpy as np
 
         if self.n_docs == 0 or len(vectors) == 0:
             return [() for _ in range(len(vectors))]
-        _, ids = self.version.faiss_index.search(
-            np.ascontiguousarray(vectors, dtype=np.float32), min(pool, self.n_docs)
-        )
-        return [tuple(int(i) for i in row) for row in ids]
+        x = np.ascontiguousarray(vectors, dtype=np.float32)
+        if allowed is None:
+            _, ids = self.version.faiss_index.search(x, min(pool, self.n_docs))
+        else:
+            import faiss
+
+            bitmap = np.packbits(allowed.astype(np.uint8), bitorder="little")
+            selector = faiss.IDSelectorBitmap(self.n_docs, faiss.swig_ptr(bitmap))
+            index = self.version.faiss_index
+            params = (
+                faiss.SearchParametersHNSW(sel=selector, efSearch=index.hnsw.efSearch)
+                if hasattr(index, "hnsw")
+                else faiss.SearchParameters(sel=selector)
+            )
+            _, ids = index.search(x, min(pool, self.n_docs), params=params)
+        return [tuple(int(i) for i in row if i >= 0) for row in ids]
 
     def bm25_scores(self, query: Query) -> np.ndarray:
         import numpy as np
@@ -172,20 +190,30 @@ class Searcher:
         return self.version.faiss_index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
 
     def retrieve(
-        self, query: Query, method: str = "fused", pool: int = POOL, limit: int | None = None
+        self,
+        query: Query,
+        method: str = "fused",
+        pool: int = POOL,
+        limit: int | None = None,
+        allowed: np.ndarray | None = None,
     ) -> list[Candidate]:
-        """Candidates ranked by ``method``, best first (at most ~2 x pool, or the best ``limit``)."""
+        """Candidates ranked by ``method``, best first (at most ~2 x pool, or the best ``limit``).
+
+        ``allowed``: a boolean mask over chunk ids (filters); both retrievers search only those chunks.
+        """
         import numpy as np
 
         if self.n_docs == 0:
             return []
         pool = min(pool, self.n_docs)
         sparse = self.bm25_scores(query)
+        if allowed is not None:
+            sparse = np.where(allowed, sparse, 0.0)
         ids: set[int] = set()
         if method in ("fused", "dense"):
-            nearest = query.dense_ids
+            nearest = query.dense_ids if allowed is None else None
             if nearest is None or len(nearest) < pool:
-                nearest = tuple(self.dense_search(query.vector[None, :], pool)[0])
+                nearest = tuple(self.dense_search(query.vector[None, :], pool, allowed)[0])
             ids.update(i for i in nearest[:pool] if i >= 0)
         if method in ("fused", "bm25"):
             top = np.argpartition(-sparse, pool - 1)[:pool] if pool < self.n_docs else np.arange(self.n_docs)

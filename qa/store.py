@@ -74,6 +74,9 @@ CREATE TABLE sentences (
     id INTEGER PRIMARY KEY, chunk_id INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
 );
 CREATE INDEX sentences_chunk ON sentences(chunk_id);
+CREATE TABLE article_meta (
+    article_id INTEGER PRIMARY KEY, section TEXT, url TEXT, outlet TEXT, pages TEXT
+);
 CREATE TABLE skipped (source TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, reason TEXT NOT NULL);
 CREATE TABLE alias_scans (article_id INTEGER PRIMARY KEY, scan TEXT NOT NULL);
 CREATE TABLE aliases (

@@ -114,7 +114,7 @@ class TestQuestionFile:
         bad.write_text('{"id": "x", "question": "Who?"}\n', encoding="utf-8")
         run = qa("eval", str(bad))
         assert run.code == 1
-        assert one_line_error(run.err) == 'error: bad.jsonl line 1 needs "expect": a list of non-empty strings'
+        assert one_line_error(run.err) == 'error: bad.jsonl line 1 needs "expect": a list of non-empty strings (or "unanswerable": true)'
 
     def test_unknown_method_is_a_usage_error(self, qa: Callable[..., Run], questions_file: Path) -> None:
         run = qa("eval", str(questions_file), "--method", "magic")

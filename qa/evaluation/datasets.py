@@ -35,10 +35,13 @@ class ExpectQuestion:
     question: str
     expect: tuple[str, ...]
     answer: str | None = None
+    unanswerable: bool = False  # the articles do not say: the right outcome is "no confident answer"
+    split: str | None = None  # "dev" or "holdout" (a part never looked at while tuning)
 
 
-def load_questions(path: Path) -> list[ExpectQuestion]:
-    """Questions from a JSONL file of ``{"id", "question", "expect": [...], "answer"?}``; bad lines name themselves."""
+def load_questions(path: Path, split: str | None = None) -> list[ExpectQuestion]:
+    """Questions from a JSONL file of ``{"id", "question", "expect": [...], "answer"?, "split"?}`` or
+    ``{"id", "question", "unanswerable": true}``; bad lines name themselves. ``split`` keeps only that part."""
     questions: list[ExpectQuestion] = []
     seen: set[str] = set()
     for lineno, record in _jsonl(path):
@@ -48,18 +51,26 @@ def load_questions(path: Path) -> list[ExpectQuestion]:
         question, expect = record.get("question"), record.get("expect")
         if not isinstance(question, str) or not question.strip():
             raise BadQuestionFile(f'{where} has no "question" text')
+        unanswerable = record.get("unanswerable") is True
         if isinstance(expect, str):
             expect = [expect]
-        if not isinstance(expect, list) or not expect or not all(isinstance(e, str) and e.strip() for e in expect):
-            raise BadQuestionFile(f'{where} needs "expect": a list of non-empty strings')
+        if unanswerable and expect is None:
+            expect = []
+        elif not isinstance(expect, list) or not expect or not all(isinstance(e, str) and e.strip() for e in expect):
+            raise BadQuestionFile(f'{where} needs "expect": a list of non-empty strings (or "unanswerable": true)')
         qid = str(record.get("id", lineno))
         if qid in seen:
             raise BadQuestionFile(f"{where} repeats id {qid!r}")
         seen.add(qid)
         answer = record.get("answer")
-        questions.append(ExpectQuestion(qid, question, tuple(expect), answer if isinstance(answer, str) else None))
+        part = record.get("split") if isinstance(record.get("split"), str) else None
+        if split is not None and part != split:
+            continue
+        questions.append(
+            ExpectQuestion(qid, question, tuple(expect), answer if isinstance(answer, str) else None, unanswerable, part)
+        )
     if not questions:
-        raise BadQuestionFile(f"{path} holds no questions")
+        raise BadQuestionFile(f"{path} holds no questions" + (f" in split {split!r}" if split else ""))
     return questions
 
 
@@ -194,9 +205,15 @@ def load_beir(folder: Path, split: str = "test") -> BeirDataset:
 
 
 def _json(path: Path, kind: str) -> Any:
+    """A JSON file, gzip-compressed or not (the SQuAD 1.1 train and 2.0 dev copies are .json.gz)."""
+    import gzip
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        return json.loads(data.decode("utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{kind} file {path} does not exist") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{kind} file {path} cannot be read ({exc})") from exc

@@ -122,16 +122,25 @@ def run_questions(
     progress: Progress = _no_progress,
     top_k: int = QUESTIONS_TOP_K,
 ) -> Report:
-    """Hit@1/3/10, MRR@10, highlight accuracy and answered-rate of questions that name the text they expect."""
+    """Hit@1/3/10, MRR@10, highlight accuracy and answered-rate of questions that name the text they expect, and
+    for questions marked unanswerable, how many are answered with confidence anyway."""
     methods = check_methods(methods)
     per_question = [{"id": q.id, "question": q.question} for q in questions]
     scores, misses = [], {}
+    answerable = [i for i, q in enumerate(questions) if not q.unanswerable]
     for method in methods:
         results, seconds = ask_all(
             answerer, [q.question for q in questions], [q.id for q in questions], top_k, method, progress, method
         )
         ranks, highlights, answered, missed = [], [], [], []
+        wrongly_answered = []
         for q, r, row in zip(questions, results, per_question, strict=True):
+            if q.unanswerable:
+                wrongly_answered.append(r.answered)
+                row[method] = {"answered": r.answered}
+                if r.answered:
+                    missed.append(_miss(q, None, r))
+                continue
             rank = metrics.first_rank(r.answers, lambda a, q=q: metrics.contains_any(a.passage, q.expect))
             highlight = bool(r.answers) and metrics.contains_any(r.answers[0].highlight, q.expect)
             ranks.append(rank)
@@ -150,8 +159,16 @@ def run_questions(
                     "MRR@10": metrics.mrr(ranks, 10),
                     "highlight": metrics.mean(map(float, highlights)),
                     "answered": metrics.mean(map(float, answered)),
+                    **(
+                        {
+                            "answerable not answered": metrics.mean(float(not a) for a in answered),
+                            "unanswerable answered": metrics.mean(map(float, wrongly_answered)),
+                        }
+                        if wrongly_answered
+                        else {}
+                    ),
                 },
-                {"questions": len(questions)},
+                {"questions": len(answerable), **({"unanswerable": len(wrongly_answered)} if wrongly_answered else {})},
                 seconds,
             )
         )

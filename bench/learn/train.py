@@ -1,0 +1,198 @@
+"""Train the shipped sentence scorer and confidence model: ``python -m bench.learn.train [--check]``.
+
+Data (../shared/data, see SOURCES.md section 5), never SQuAD 1.1 dev or our own question sets:
+- SQuAD 1.1 train: ARTICLES articles drawn with a fixed seed, indexed with the real build; QUESTIONS of their
+  questions drawn with the same seed. For each, every sentence of the top passages is a row of ``qa.features``;
+  a row is positive when its sentence, in the question's own article, holds a gold answer. The headline is never a
+  candidate. Logistic regression -> ``qa/learn/sentence.json``.
+- Confidence: the same questions asked with their article (answerable) and with it filtered out of the search
+  (unanswerable: the nearest other topic answers), plus SQuAD 2.0 dev's first half of articles (its unanswerable
+  questions were written to have a plausible answer nearby). Logistic regression over the top answer's signals ->
+  ``qa/learn/confidence.json``, threshold at the point where TARGET_MISSED of the answerable fit questions go
+  unanswered. SQuAD 2.0 dev's second half is never fitted on (reported by ``python -m bench.learn.squad2``).
+  SQuAD 2.0 dev's articles are all SQuAD 1.1 dev articles: the confidence model has seen their text, so SQuAD 1.1
+  dev answered-rates are not held-out figures (the sentence model, trained on train only, is unaffected).
+
+Runs in minutes on two cores once the indexes exist (building them is the slow part, about 10 minutes).
+``--check`` retrains on a small slice and compares with the shipped files' manifests instead of writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.learn.corpora import SEED, SQUAD2_DEV, SQUAD_TRAIN, open_index, sha256, squad_train_sample
+from qa import answer as answer_module
+from qa import features as F
+from qa.evaluation.datasets import SpanDataset, load_squad
+from qa.learn.linear import HERE, Linear
+
+ARTICLES = 150
+QUESTIONS = 6000
+TARGET_MISSED = 0.07  # answerable fit questions left unanswered at the chosen threshold
+
+
+def _chunk_articles(searcher) -> np.ndarray:
+    rows = searcher.version.db.execute("SELECT id, article_id FROM chunks ORDER BY id").fetchall()
+    out = np.zeros(len(rows), dtype=np.int64)
+    for cid, aid in rows:
+        out[cid] = aid
+    return out
+
+
+def _article_ids(searcher) -> dict[str, int]:
+    return {s: i for i, s in searcher.version.db.execute("SELECT id, source FROM articles")}
+
+
+def collect(dataset: SpanDataset, name: str, questions: list, mask_gold: bool, impossible: set[str] | None = None):
+    """Feature tables for ``questions``: sentence rows with labels, and per question the top passages' rows."""
+    from qa.answer import RERANK, Answerer
+
+    searcher = open_index(name, dataset)
+    answerer = Answerer(searcher)
+    chunk_article = _chunk_articles(searcher)
+    ids = _article_ids(searcher)
+    texts = {a.source: a.text for a in dataset.articles}
+    sent_x, sent_y, sent_q = [], [], []
+    asked = []  # (question index, with article?, table, answerable)
+    for b in range(0, len(questions), 64):
+        batch = questions[b : b + 64]
+        queries = searcher.queries([" ".join(q.question.split()) for q in batch])
+        for q, query in zip(batch, queries, strict=True):
+            gold = ids[q.source]
+            golds = {texts[q.source][s:e] for s, e in q.answers}
+            variants = [(True, None)]
+            if mask_gold:
+                variants.append((False, chunk_article != gold))
+            for with_article, allowed in variants:
+                cands = searcher.retrieve(query, allowed=allowed)[:RERANK]
+                if not cands:
+                    continue
+                t = answerer.table(query, cands)
+                keep = ~np.asarray(t.headline, dtype=bool)
+                labels = np.array(
+                    [
+                        t.article_id[ci] == gold and any(g and g in t.docs[ci].text[s:e] for g in golds)
+                        for ci, (s, e) in zip(t.chunk, t.span, strict=True)
+                    ],
+                    dtype=bool,
+                )
+                answerable = with_article and (impossible is None or q.id not in impossible)
+                if with_article and answerable:
+                    sent_x.append(t.x[keep])
+                    sent_y.append(labels[keep])
+                    sent_q.extend([len(asked)] * int(keep.sum()))
+                asked.append((cands, t, answerable, labels))
+    searcher.close()
+    return sent_x, sent_y, asked
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000, random_state=SEED)
+    model.fit((x - mean) / scale, y)
+    return Linear(
+        features=names,
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        weights=tuple(float(v) for v in model.coef_[0]),
+        bias=float(model.intercept_[0]),
+    )
+
+
+def passages_of(table, cands, model: Linear):
+    """The _Passage list the Answerer would build from a table with ``model`` (ranking and best rows)."""
+    from qa.answer import _Passage
+
+    logits = model.logits(table.x) - 100.0 * np.asarray(table.headline, dtype=np.float32)
+    best: dict[int, int] = {}
+    for r, ci in enumerate(table.chunk):
+        if ci not in best or logits[r] > logits[best[ci]]:
+            best[ci] = r
+    out = []
+    for ci, cand in enumerate(cands):
+        r = best.get(ci)
+        if r is None:
+            continue
+        out.append(
+            _Passage(cand, table.docs[ci], *table.chunk_span[ci], table.span[r], frozenset(), float(logits[r]),
+                     tuple(float(v) for v in table.x[r]))
+        )  # fmt: skip
+    out.sort(key=lambda p: -p.logit)
+    return out, best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=ARTICLES)
+    parser.add_argument("--questions", type=int, default=QUESTIONS)
+    parser.add_argument("--out", type=Path, default=HERE, help="where to write sentence.json and confidence.json")
+    args = parser.parse_args(argv)
+    started = time.time()
+    rng = random.Random(SEED)
+
+    train = squad_train_sample(args.articles)
+    questions = rng.sample(list(train.questions), min(args.questions, len(train.questions)))
+    sx, sy, asked = collect(train, f"squad-train-{args.articles}", questions, mask_gold=True)
+    x, y = np.concatenate(sx), np.concatenate(sy)
+    print(f"sentence rows {len(x)} ({int(y.sum())} positive) from {len(questions)} questions", file=sys.stderr)
+    sentence = fit_logistic(x, y, F.FEATURES, c=1.0)
+
+    squad2 = load_squad(SQUAD2_DEV)
+    half = (len(squad2.articles) + 1) // 2
+    fit_sources = {a.source for a in squad2.articles[:half]}
+    impossible = {q.id for q in squad2.questions if not q.answers}
+    fit2 = [q for q in squad2.questions if q.source in fit_sources]
+    _, _, asked2 = collect(squad2, "squad2-dev", fit2, mask_gold=False, impossible=impossible)
+
+    conf_x, conf_y = [], []
+    for cands, table, answerable, _ in asked + asked2:
+        passages, _ = passages_of(table, cands, sentence)
+        if passages:
+            conf_x.append(answer_module.confidence_row(passages))
+            conf_y.append(answerable)
+    cx, cy = np.asarray(conf_x, dtype=np.float32), np.asarray(conf_y, dtype=bool)
+    confidence = fit_logistic(cx, cy, answer_module.CONF_FEATURES, c=1.0)
+    scores = confidence.logits(cx)
+    threshold = float(np.quantile(scores[cy], TARGET_MISSED))
+    answered_false = float((scores[~cy] >= threshold).mean())
+    print(
+        f"confidence rows {len(cx)} ({int(cy.sum())} answerable); threshold {threshold:.3f}: "
+        f"{TARGET_MISSED:.0%} answerable missed, {answered_false:.1%} unanswerable answered (fit data)",
+        file=sys.stderr,
+    )
+    data = {
+        "squad-v1.1-train": {"file": SQUAD_TRAIN.name, "sha256": sha256(SQUAD_TRAIN)},
+        "squad-v2.0-dev": {"file": SQUAD2_DEV.name, "sha256": sha256(SQUAD2_DEV)},
+    }
+    common = {"seed": SEED, "articles": args.articles, "questions": len(questions), "script": "bench/learn/train.py"}
+    sentence_out = Linear(**{**sentence.__dict__, "manifest": {
+        **common, "data": {"squad-v1.1-train": data["squad-v1.1-train"]},
+        "rows": len(x), "positives": int(y.sum()),
+    }})  # fmt: skip
+    confidence_out = Linear(**{**confidence.__dict__, "threshold": threshold, "manifest": {
+        **common, "data": data, "squad2_fit_articles": sorted(fit_sources), "rows": len(cx),
+        "answerable": int(cy.sum()), "target_missed": TARGET_MISSED, "fit_unanswerable_answered": answered_false,
+    }})  # fmt: skip
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "sentence.json").write_text(sentence_out.to_json() + "\n", encoding="utf-8")
+    (args.out / "confidence.json").write_text(confidence_out.to_json() + "\n", encoding="utf-8")
+    print(f"wrote {args.out}/sentence.json and confidence.json in {time.time() - started:.0f} s", file=sys.stderr)
+    print(json.dumps({f: round(w, 3) for f, w in zip(sentence.features, sentence.weights, strict=True)}))
+    print(json.dumps({f: round(w, 3) for f, w in zip(confidence.features, confidence.weights, strict=True)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

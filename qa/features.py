@@ -1,0 +1,95 @@
+"""What a sentence holds for a question: the signals the learned sentence scorer and the confidence model read.
+
+One row per (question, candidate passage, sentence). The same code computes the rows when answering and when the
+models are trained (bench/learn), so a model never sees features computed another way than at run time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+FEATURES = (
+    "cos",  # sentence vector . question vector
+    "overlap",  # IDF-weighted share of the question's content terms in the sentence (aliases count)
+    "ctx_gain",  # what the sentence before adds to that share (a sentence that answers through "she said")
+    "match_number",  # the question asks for a number / date / name / place and the sentence holds one that the
+    "match_date",  # question does not already hold
+    "match_name",
+    "match_place",
+    "kind_known",  # the question's kind is one of those four
+    "p_dense",  # the passage's cosine with the question
+    "p_fused",  # the passage's fused retrieval score (0..1 over the pool)
+    "p_bm25",  # the passage's BM25 over the best BM25 among the candidates
+    "p_coverage",  # IDF-weighted share of the question's terms anywhere in the passage
+    "log_rank",  # log(1 + retrieval rank)
+    "is_lede",  # the article's first sentence (after the headline)
+    "rel_pos",  # where the sentence starts in the article, 0..1
+    "has_quote",  # the sentence quotes someone
+    "pronoun_start",  # starts with a pronoun: its subject is in the sentence before
+    "log_words",  # log(1 + words)
+    "names_sentence",  # share of the question's capitalized names in the sentence
+    "names_passage",  # share of them in the passage or its headline
+    "missing_idf",  # the rarest question term absent from the passage, as a share of the highest IDF
+)
+KINDS = ("number", "date", "name", "place")
+PRONOUNS = frozenset("he she they it his her their its this that these those we i him them there".split())
+_QUOTES = re.compile("[\"\u201c\u201d]")
+_CAPITALIZED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'\u2019-]*")
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_DATE = re.compile(
+    rf"\b(?:{_MONTHS}|{_DAYS}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\b(?:1[0-9]|20)\d\d\b|"
+    r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+century|yesterday|today|tomorrow|ago|last\s+(?:week|month|year)|"
+    r"next\s+(?:week|month|year)|\d{1,2}:\d\d|decades?|centur(?:y|ies)|era|period|"
+    r"(?:minutes?|hours?|days?|weeks?|months?|years?)\s+(?:after|before|later|earlier|ago|since)|"
+    r"(?:after|before|since|until|during)\s+(?:the\s+)?(?:war|election|vote|season|end|start|launch))\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|dozen|half|percent|several|many)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<=\w[\s,(])[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")  # capitalized, not sentence-initial
+_PLACE = re.compile(r"\b(?:in|at|from|near|to|into)\s+(?:the\s+)?[A-Z][\w'’-]+")
+_WORD = re.compile(r"\w+")
+
+
+def question_type(question: str) -> str | None:
+    q = question.lower().strip()
+    if re.search(r"\bhow (?:many|much|long|old|far|large|big|tall|often)\b|\bwhat (?:percentage|number|amount)\b", q):
+        return "number"
+    if re.search(r"\bwhen\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bwhich (?:year|date|day|month)\b", q):
+        return "date"
+    if re.search(r"\bwho(?:m|se)?\b|\bwhich (?:person|man|woman|group|company|organi[sz]ation)\b", q):
+        return "name"
+    if re.search(r"\bwhere\b|\bwhat (?:city|country|state|place)\b|\bwhich (?:city|country|state|place)\b", q):
+        return "place"
+    return None
+
+
+_KINDS = {"number": _NUMBER, "date": _DATE, "name": _NAME, "place": _PLACE}
+_LINKING = frozenset({"in", "at", "from", "near", "to", "into", "the"})
+
+
+def kind_mentions(kind: str, sentence: str) -> tuple[frozenset[str], ...]:
+    """The words of each mention of ``kind`` (a number, date, name or place) in the sentence."""
+    found = (frozenset(w.lower() for w in _WORD.findall(m.group())) - _LINKING for m in _KINDS[kind].finditer(sentence))
+    return tuple(words for words in found if words)
+
+
+
+
+def question_names(question: str) -> list[str]:
+    """Capitalized words of the question that are not its first word: the names it asks about."""
+    text = question.strip()
+    return [m.group() for m in _CAPITALIZED.finditer(text) if m.start() > 0]
+
+
+def surface(sentence: str) -> tuple[bool, bool, float]:
+    """(quotes someone, starts with a pronoun, log(1 + words)) of a sentence."""
+    words = _WORD.findall(sentence)
+    first = words[0].lower() if words else ""
+    return bool(_QUOTES.search(sentence)), first in PRONOUNS, math.log1p(len(words))

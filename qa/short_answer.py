@@ -1,0 +1,151 @@
+"""The short answer inside a highlight: the name, number, date or place the question asks for.
+
+Candidates come from the sentence's own surface (runs of capitalized words, numbers with their unit or currency,
+dates, places after a preposition); a candidate that repeats the question's own words is never the answer. Among
+those of the kind asked, the one nearest the words the sentence shares with the question wins. When the question's
+kind is unknown, or no candidate of that kind is there, there is no short answer: nothing beats a wrong one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.features import question_type
+
+_CONNECT = r"(?:\s+(?:of|for|the|de|del|da|di|van|von|der|bin|al|la|le)\s+|\s+|-)"
+_CAP = r"(?:[A-Z][\w'\u2019.-]*|[A-Z]{2,})"
+_NAME = re.compile(rf"{_CAP}(?:{_CONNECT}{_CAP})*")
+_UNIT = (
+    r"(?:per\s?cent|percent|%|million|billion|trillion|thousand|hundred|bn|m|k|"
+    r"pounds?|dollars?|euros?|yen|pence|p|cents?|points?|goals?|runs?|votes?|seats?|people|years?|months?|weeks?|"
+    r"days?|hours?|minutes?|metres?|meters?|miles?|km|kilometres?|feet|tonnes?|tons?|kg|games?|matches|times|"
+    r"copies|units|jobs|members|players|staff|workers|users|customers|homes|cases|deaths)"
+)
+_NUMBER = re.compile(
+    rf"(?:[£$€¥]\s?)?\d[\d,]*(?:\.\d+)?(?:-\d+)?(?:\s?{_UNIT}\b)?(?:\s+{_UNIT}\b)?"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|dozen|half)\b(?:[\s-]+(?:million|billion|thousand|hundred|dozen))?"
+    rf"(?:\s+{_UNIT}\b)?",
+    re.IGNORECASE,
+)
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|"
+    r"(?:early|late|mid-?)?\s?(?:1[5-9]|20)\d\d(?:s)?|(?:last|next|this)\s+(?:week|month|year|Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday)|(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
+    r"yesterday|today|tomorrow)\b"
+)
+_PLACE = re.compile(rf"\b(?:in|at|from|near|to|into)\s+(?:the\s+)?({_CAP}(?:{_CONNECT}{_CAP})*)")
+_WORD = re.compile(r"\w+")
+_COMMON_START = frozenset(
+    "the a an but and in on at for it he she they this that these those we i if as after before when while mr mrs "
+    "ms dr sir however meanwhile also so yet".split()
+)
+
+
+@dataclass(frozen=True)
+class Short:
+    text: str
+    start: int  # offsets into the sentence
+    end: int
+
+
+def find(question: str, sentence: str) -> Short | None:
+    """The short answer to ``question`` inside ``sentence``, or None when there is no span of the kind asked."""
+    kind = _kind(question)
+    if kind is None:
+        return None
+    q_words = {w.lower() for w in _WORD.findall(question)}
+    spans = _candidates(kind, sentence)
+    if kind == "name":
+        spans = [_strip_known(sentence, s, e, q_words) for s, e in spans]
+    spans = [(s, e) for s, e in spans if e > s and _new(sentence[s:e], q_words, kind)]
+    if not spans:
+        return None
+    anchors = [m.start() for m in _WORD.finditer(sentence) if m.group().lower() in q_words and len(m.group()) > 3]
+    if not anchors:
+        return None  # the sentence shares nothing with the question: too unsure to name a span
+
+    person = kind == "name" and re.match(r"\s*who(?:m|se)?\b", question, re.IGNORECASE) is not None
+
+    def distance(span: tuple[int, int]) -> tuple[int, int]:
+        s, e = span
+        near = min(min(abs(a - s), abs(a - e)) for a in anchors)
+        if person and _names_a_body(sentence, e):  # "who ...?" asks for a person, not "the Civil Rights committee"
+            near += 1000
+        return near, -(e - s)
+
+    s, e = min(spans, key=distance)
+    return Short(sentence[s:e], s, e)
+
+
+def _kind(question: str) -> str | None:
+    kind = question_type(question)
+    if kind is not None:
+        return kind
+    q = question.lower()
+    if re.search(r"\b(?:which|what)\s+(?:team|club|company|firm|band|film|album|party|country|city|group|body|"
+                 r"organi[sz]ation|newspaper|channel|network|show|book|award|prize|side)\b", q):  # fmt: skip
+        return "name"
+    return None
+
+
+def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
+    if kind == "number":
+        return [_trim(sentence, m.start(), m.end()) for m in _NUMBER.finditer(sentence) if m.group().strip()]
+    if kind == "date":
+        return [_trim(sentence, m.start(), m.end()) for m in _DATE.finditer(sentence)]
+    if kind == "place":
+        return [(m.start(1), m.end(1)) for m in _PLACE.finditer(sentence)]
+    out = []
+    for m in _NAME.finditer(sentence):
+        s, e = _trim(sentence, m.start(), m.end())
+        words = sentence[s:e].split()
+        if words and words[0].lower() in _COMMON_START:  # "The", "But" starting a sentence
+            s = s + len(words[0]) + 1 if len(words) > 1 else e
+        if e - s >= 2 and any(ch.isupper() for ch in sentence[s:e]):
+            out.append((s, e))
+    return out
+
+
+_BODY = frozenset(
+    "committee committees department departments party parties union unions council councils agency agencies company "
+    "companies club clubs office offices school schools university universities court courts ministry board boards "
+    "group groups bank banks fund team teams act bill law laws street road river award awards prize".split()
+)
+_AFTER = re.compile(rf"(?:\s+(?:and|&|or)\s+{_CAP}(?:{_CONNECT}{_CAP})*)?\s+([a-z]+)")
+
+
+def _names_a_body(sentence: str, end: int) -> bool:
+    """Whether the capitalized run ending at ``end`` names a committee, party, law... (the word after it says so)."""
+    m = _AFTER.match(sentence, end)
+    return bool(m and m.group(1) in _BODY)
+
+
+def _strip_known(sentence: str, s: int, e: int, q_words: set[str]) -> tuple[int, int]:
+    """A run of capitalized words without the leading words the question holds ("Los Angeles Mayor Eric Garcetti"
+    for "who is the mayor of Los Angeles?" -> "Eric Garcetti")."""
+    for m in list(_WORD.finditer(sentence, s, e)):
+        if m.group().lower() not in q_words and m.group().lower() not in _COMMON_START and m.group() != "Former":
+            return _trim(sentence, m.start(), e)
+    return e, e
+
+
+def _trim(sentence: str, s: int, e: int) -> tuple[int, int]:
+    while e > s and sentence[e - 1] in " ,.;:-'\u2019":
+        e -= 1
+    while s < e and sentence[s] == " ":
+        s += 1
+    return s, e
+
+
+def _new(span: str, q_words: set[str], kind: str) -> bool:
+    """Whether the span says something the question does not (a name the question holds is not its answer; for a
+    number, only the number itself counts: "how many steps" is answered by "212 steps")."""
+    words = [w.lower() for w in _WORD.findall(span)]
+    if kind in ("number", "date"):
+        words = [w for w in words if any(ch.isdigit() for ch in w)] or words[:1]
+        return bool(words) and not any(w in q_words for w in words)
+    content = [w for w in words if len(w) > 2 and w not in {"the", "and", "for"}]
+    return bool(words) and not any(w in q_words for w in content)
