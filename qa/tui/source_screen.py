@@ -172,5 +172,6 @@ class SourceScreen(Screen[None]):
     def _reveal(self) -> None:
         article = self.query_one("#article", VerticalScroll)
         passage = self.query_one("#passage")
-        article.scroll_to_widget(passage, top=True, animate=False, immediate=True)
-        article.scroll_relative(y=-CONTEXT_LINES, animate=False, immediate=True)  # a few lines of context above
+        top = passage.region.y - article.content_region.y + article.scroll_y  # the passage's line in the article
+        # A few lines of context above it; near the end the scroll stops at the bottom, with the passage still whole.
+        article.scroll_to(y=max(0, top - CONTEXT_LINES), animate=False, immediate=True)
