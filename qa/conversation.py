@@ -1,0 +1,561 @@
+"""Follow-up reading: a question that leans on earlier ones, rewritten to stand alone.
+
+No language model: the question's own words are scanned with a tokenizer and small word lists, and the earlier turns
+supply the things a pronoun, "the one", "and …?" or a bare "when?" stands for. A turn is remembered as its standalone
+form (what was searched), the names it holds (runs of capitalized words, acronyms and numbers), and optionally the
+top answer's short answer, so "who is the chair?" then "what did she say?" can name the person the answer gave.
+
+A question that shows none of those cues is returned as None: it is searched as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+__all__ = ["Conversation", "Turn", "read_conversations"]
+
+# Words, with inner hyphens, dots, ampersands and apostrophes kept ("Soto-Martinez", "U.S.", "who's"), or one mark.
+_TOKEN = re.compile(r"[^\W_]+(?:[-.&'’][^\W_]+)*|[^\w\s]")
+_POSSESSIVE = re.compile(r"^(.*?)['’]s$", re.IGNORECASE)
+
+WH = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
+AUX = {
+    "is", "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "will", "would", "can",
+    "could", "should", "shall", "may", "might", "must", "'s", "’s",
+}  # fmt: skip
+HOW_WORDS = {"much", "many", "long", "old", "far", "big", "often", "soon", "high", "large", "tall", "fast"}
+# Pronouns that point back: person, thing (or group), and their possessives.
+PERSON = {"he", "she", "him", "her", "his", "hers", "himself", "herself"}
+THING = {"it", "its", "they", "them", "their", "theirs", "itself", "themselves"}
+POSSESSIVE_PRONOUN = {"his", "her", "its", "their"}
+DEMONSTRATIVE = {"that", "this", "those", "these"}
+DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", *POSSESSIVE_PRONOUN}
+PREPOSITIONS = {
+    "in", "on", "at", "for", "with", "from", "by", "about", "of", "to", "during", "after", "before", "since", "under",
+    "over", "without", "against", "between", "among", "into", "through", "than",
+}  # fmt: skip
+STOP = {
+    *WH, *AUX, *PERSON, *THING, *DETERMINERS, *PREPOSITIONS, "and", "or", "but", "not", "no", "so", "as", "if",
+    "i", "you", "we", "me", "us", "my", "your", "our", "there", "then", "here", "also", "else", "other", "any", "some",
+    "one", "ones", "all", "more", "most", "much", "many", "very", "just", "only", "get", "got", "say", "said", "says",
+    "s", "t", "did", "done", "doing", "being", "am", "anything", "something", "anyone", "someone", "ever",
+    "up", "out", "off", "now", "too", "really", "yes", "well", "like", "happen", "happened", "happens", "thing",
+}  # fmt: skip
+# Words that make a capitalized name an organisation or a thing rather than a person.
+ORG_WORDS = {
+    "association", "council", "committee", "group", "ministry", "party", "commission", "bank", "court", "union",
+    "league", "club", "board", "department", "office", "company", "corporation", "corp", "inc", "ltd", "plc",
+    "agency", "authority", "university", "school", "college", "institute", "house", "senate", "congress", "parliament",
+    "government", "fund", "organisation", "organization", "federation", "team", "united", "city", "fc", "news",
+    "times", "post", "records", "media", "airlines", "motors", "network", "service", "services", "show", "festival",
+    "awards", "cup", "championships", "championship", "open", "games", "olympics", "series", "album", "film",
+}  # fmt: skip
+LEADS = {"and", "so", "but", "also", "then", "ok", "okay", "now"}  # "and …?" / "so …?" openers
+WHAT_ABOUT = (("what", "about"), ("how", "about"), ("what", "of"))
+_NAME_JOINERS = {"of", "the", "and", "&", "de", "du", "la", "le", "van", "von", "der", "for", "on"}
+MAX_BARE = 3  # words in a question that is only a question word ("how much?", "when was that?")
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def join(words: Sequence[str]) -> str:
+    """Tokens back to text: no space before closing marks or after opening ones."""
+    out = ""
+    for w in words:
+        if out and not (w in {",", ".", "?", "!", ":", ";", ")", "'s", "’s"} or out.endswith(("(", "$", "£", "€"))):
+            out += " "
+        out += w
+    return out
+
+
+def _is_cap(word: str) -> bool:
+    return bool(word[:1].isupper() or (word[:1].isdigit() and any(c.isalpha() for c in word)))
+
+
+def _bare(word: str) -> str:
+    """A word without its possessive 's."""
+    m = _POSSESSIVE.match(word)
+    return m.group(1) if m else word
+
+
+def names(words: Sequence[str]) -> list[str]:
+    """Runs of capitalized words ("Association of European Airlines", "Hugo Soto-Martinez"), possessives stripped.
+
+    The first word counts only when it is no question word, auxiliary or other common opener, since every question
+    starts with a capital.
+    """
+    found: list[str] = []
+    run: list[str] = []
+
+    def close() -> None:
+        while run and run[-1].lower() in _NAME_JOINERS:
+            run.pop()
+        if run:
+            found.append(" ".join(run))
+        run.clear()
+
+    for i, w in enumerate(words):
+        low = w.lower()
+        starts = i == 0 or (i > 0 and words[i - 1] in {'"', "“", "(", ":"})
+        if _is_cap(w) and not (starts and (low in STOP or low in LEADS)) and low not in {"i"}:
+            run.append(_bare(w))
+            if _bare(w) != w:
+                close()
+        elif run and low in _NAME_JOINERS and i + 1 < len(words) and _is_cap(words[i + 1]):
+            run.append(w)
+        else:
+            close()
+    close()
+    return found
+
+
+def is_person(name: str) -> bool:
+    parts = name.split()
+    return not any(p.lower() in ORG_WORDS for p in parts) and not (len(parts) == 1 and name.isupper())
+
+
+def content(words: Sequence[str]) -> list[str]:
+    return [w for w in words if w[:1].isalnum() and w.lower() not in STOP]
+
+
+@dataclass
+class Turn:
+    """One earlier question, as it was searched, with what it named."""
+
+    question: str  # the standalone form (the rewrite, or the question as typed)
+    names: list[str]
+    answer: str | None = None  # the top answer's short answer (or a short highlight), if known
+
+
+@dataclass
+class Conversation:
+    """The questions asked so far; ``read`` says how the next one reads on its own.
+
+    ``topic`` is a name the whole conversation is about when it is known beforehand (a page title, say): it is the
+    last resort for a pronoun.
+    """
+
+    topic: str | None = None
+    turns: list[Turn] = field(default_factory=list)
+
+    def add(self, question: str, read_as: str | None = None, answer: str | None = None) -> None:
+        """Remember a turn: the question as typed, the rewrite that was searched (if any) and the top answer."""
+        standalone = read_as or question
+        self.turns.append(Turn(standalone, names(tokens(standalone)), _short(answer)))
+
+    def clear(self) -> None:
+        self.turns.clear()
+
+    def read(self, question: str) -> str | None:
+        """A standalone rewrite of ``question`` when it leans on an earlier turn, else None."""
+        if not self.turns and not self.topic:
+            return None
+        words = tokens(question.strip())
+        if not any(w[:1].isalnum() for w in words):
+            return None
+        out = self._read(words)
+        if out is None:
+            return None
+        text = join(out).rstrip(" ?.!") + "?"
+        text = text[:1].upper() + text[1:]
+        return None if text.rstrip("?").strip().lower() == question.strip().rstrip("?").strip().lower() else text
+
+    # -- the cases --------------------------------------------------------------------------------------------
+    def _read(self, words: list[str]) -> list[str] | None:
+        prev = tokens(self.turns[-1].question) if self.turns else []
+        body = words[:-1] if words[-1] in {"?", ".", "!"} else list(words)
+        blow = [w.lower() for w in body]
+        # "and …?", "what about …?": strip the opener; the rest is a phrase for the previous question's slot, or a
+        # question of its own ("and who did she meet?").
+        opener = 0
+        if blow and blow[0] in LEADS:
+            opener = 1
+        for pair in WHAT_ABOUT:
+            if tuple(blow[opener : opener + 2]) == pair:
+                opener += 2
+                break
+        rest = body[opener:]
+        if opener and rest:
+            if rest[0].lower() in WH or rest[0].lower() in AUX:
+                return self._resolve(rest, explicit=True) or rest
+            comma = [i for i, w in enumerate(rest) if w in {",", "—", "-", ":"}]
+            if comma and comma[0] + 1 < len(rest) and rest[comma[0] + 1].lower() in WH | AUX:
+                phrase, question = rest[: comma[0]], rest[comma[0] + 1 :]
+                return self._resolve(question, explicit=True, focus=phrase) or question
+            if prev:
+                return self._substitute(prev, rest)
+            return None
+        if not any(w[:1].isalnum() for w in body):
+            return None
+        # a bare "when?", "how much?", "why was that?"
+        if blow[0] in WH and prev and self._is_bare(blow):
+            return self._bare_wh(body, prev)
+        return self._resolve(body, explicit=False)
+
+    def _is_bare(self, blow: list[str]) -> bool:
+        lead = 2 if blow[0] == "how" and len(blow) > 1 and blow[1] in HOW_WORDS else 1
+        tail = blow[lead:]
+        return len(blow) <= MAX_BARE and all(w in AUX | DEMONSTRATIVE | {"it", "so", "exactly", "then"} for w in tail)
+
+    def _bare_wh(self, body: list[str], prev: list[str]) -> list[str]:
+        """A bare "when?" after "what did the council vote for?" -> "when did the council vote for?"."""
+        lead = 2 if body[0].lower() == "how" and len(body) > 1 and body[1].lower() in HOW_WORDS else 1
+        new_wh = body[:lead]
+        pbody = [w for w in prev if w not in {"?", "."}]
+        i = _wh_end(pbody)
+        if i is None:
+            return [*new_wh, *_subject(pbody)]
+        if i < len(pbody) and pbody[i].lower() in AUX:
+            return [*new_wh, *pbody[i:]]
+        # a subject question ("who wrote the ruling?"): the new question word about the whole of it
+        return [*new_wh, "(", *pbody, ")"]
+
+    # -- pronouns, "the one", "that N", and short questions with nothing of their own ------------------------
+    def _resolve(self, body: list[str], explicit: bool, focus: list[str] | None = None) -> list[str] | None:
+        low = [w.lower() for w in body]
+        out = list(body)
+        changed = False
+        for i in range(len(out) - 1, -1, -1):
+            w = low[i]
+            if w in PERSON or w in THING:
+                if w == "her" and i + 1 < len(low) and low[i + 1][:1].isalpha() and low[i + 1] not in STOP:
+                    kind = "possessive"  # "her novels"
+                elif w in POSSESSIVE_PRONOUN or w == "hers" or w == "theirs":
+                    kind = "possessive"
+                else:
+                    kind = "plain"
+                if w == "it" and _dummy_it(low, i):
+                    continue
+                if w in THING and _after_own_name(body, i):  # "the G7 … its meeting": its own antecedent
+                    continue
+                if w in PERSON and any(is_person(n) for n in names(body[:i])):
+                    continue
+                ref = " ".join(focus) if focus else self._referent(person=w in PERSON, avoid=" ".join(low))
+                if not ref:
+                    continue
+                if kind == "possessive":
+                    out[i] = ref + ("'" if ref.endswith("s") and not ref.endswith("ss") else "'s")
+                else:
+                    out[i] = ref
+                changed = True
+        # "the one" / "that one" / "the X one": the previous question's noun for "one"
+        for i, w in enumerate(low):
+            if w == "one" and _one_is_noun(low, i):
+                head = self._one_head(body[:i])
+                if head:
+                    out[i] = head
+                    changed = True
+        # "that division", "this deal": the demonstrative points at the previous turn
+        if not changed:
+            for i, w in enumerate(low):
+                if w in DEMONSTRATIVE and _determiner_at(low, i):
+                    same = self._same_head(body[i + 1])  # "that division": the previous "Chrysler division"
+                    if same:
+                        out[i : i + 2] = same
+                        changed = True
+                        break
+                if w in DEMONSTRATIVE and (i + 1 == len(low) or low[i + 1] in {"?", ".", ","}) and i > 1:
+                    ref = " ".join(focus) if focus else self._prev_event()
+                    if ref:
+                        out[i] = ref
+                        changed = True
+                        break
+        if changed:
+            return out
+        if focus:
+            return [*body, "(", *focus, ")"]
+        # A short question with no name, number or quoted title of its own ("who was the referee?") is about the
+        # conversation's subject.
+        if explicit or self._leans(body):
+            ref = self._context()
+            if ref and ref.lower() not in " ".join(low):
+                return [*body, "(", *tokens(ref), ")"]
+        return None
+
+    def _leans(self, body: list[str]) -> bool:
+        if names(body) or any(w[:1].isdigit() for w in body):
+            return False
+        words = content(body)
+        return len(words) <= 2 and len(body) <= 7
+
+    def _referent(self, person: bool, avoid: str = "") -> str | None:
+        """The last named person (or thing) of the previous turns, the previous answer first for a person; the
+        conversation's topic first when it names a person and a person is meant. Names in ``avoid`` (the question
+        itself) are passed over: "when did he first meet Ali?" is not about Ali."""
+        if person and self.topic and is_person(self.topic):
+            return self.topic
+        for turn in reversed(self.turns):
+            if person and turn.answer and _is_cap(turn.answer) and is_person(turn.answer):
+                q = tokens(turn.question)
+                if q and q[0].lower() in {"who", "which", "whom"}:
+                    return turn.answer
+            pool = [n for n in turn.names if is_person(n) == person and n.lower() not in avoid]
+            if pool:
+                return _longest_last(pool)
+            if person and (described := _described(tokens(turn.question))):
+                return described
+            if turn.names:
+                return self._thing(turn) if not person else _longest_last(turn.names)
+        if self.topic:
+            return self.topic
+        return None
+
+    @staticmethod
+    def _thing(turn: Turn) -> str:
+        """The last name of a turn with the nouns that follow it ("the Orange Line bus")."""
+        words = tokens(turn.question)
+        name = turn.names[-1]
+        first = name.split()[0]
+        for i, w in enumerate(words):
+            if _bare(w) == first and " ".join(_bare(x) for x in words[i : i + len(name.split())]) == name:
+                j = i + len(name.split())
+                if _bare(words[j - 1]) != words[j - 1]:
+                    return name
+                k = j
+                while k < len(words) and words[k][:1].islower() and words[k] not in STOP and not _is_verbish(words[k]):
+                    k += 1
+                ends = k == len(words) or words[k] in {"?", ",", "."} or words[k].lower() in PREPOSITIONS
+                if k - j > 2 or not ends or i == 0 or words[i - 1].lower() != "the":
+                    return name
+                lead = ["the"] if k > j and i > 0 and words[i - 1].lower() == "the" else []
+                return " ".join([*lead, name, *words[j:k]])
+        return name
+
+    def _context(self) -> str | None:
+        for turn in reversed(self.turns):
+            if turn.names:
+                return ", ".join(dict.fromkeys(turn.names))
+        return self.topic
+
+    def _prev_event(self) -> str | None:
+        if not self.turns:
+            return None
+        words = [w for w in tokens(self.turns[-1].question) if w not in {"?", "."}]
+        subject = _subject(words)
+        return join(subject) if subject else None
+
+    def _same_head(self, head: str) -> list[str] | None:
+        """The previous question's noun phrase ending in ``head``, with its determiner or possessor."""
+        if not self.turns:
+            return None
+        prev = tokens(self.turns[-1].question)
+        for start, end in reversed(_noun_runs(prev)):
+            if prev[end - 1].lower() == head.lower() and end - start >= 2:
+                return prev[start:end]
+        return None
+
+    def _one_head(self, before: list[str]) -> str | None:
+        """The noun "one" stands for: the head of a noun phrase in the previous question."""
+        if not self.turns:
+            return None
+        prev = tokens(self.turns[-1].question)
+        mods = [w for w in before if w.lower() not in DETERMINERS and w.lower() not in LEADS]
+        for start, end in reversed(_noun_runs(prev)):
+            if end - start >= 2:
+                return prev[end - 1]
+        runs = _noun_runs(prev)
+        return prev[runs[-1][1] - 1] if runs and mods else None
+
+    # -- "and …?": the new phrase in the previous question's slot --------------------------------------------
+    def _substitute(self, prev: list[str], phrase: list[str]) -> list[str] | None:
+        body = [w for w in prev if w not in {"?"}]
+        plow = [w.lower() for w in body]
+        phl = [w.lower() for w in phrase]
+        # a prepositional phrase ("in 2003", "with dial-up"): the previous one with the same preposition
+        if phl[0] in PREPOSITIONS:
+            for i in range(len(plow) - 1, -1, -1):
+                if plow[i] == phl[0]:
+                    j = i + 1
+                    while j < len(body) and plow[j] not in PREPOSITIONS | {",", "?", "."} | AUX:
+                        j += 1
+                    return [*body[:i], *phrase, *body[j:]]
+            return [*body, *phrase]
+        # a year or a number: the previous one
+        if len(content(phrase)) == 1 and phrase[-1][:1].isdigit():
+            for i, w in enumerate(body):
+                if w[:1].isdigit():
+                    return [*body[:i], phrase[-1], *body[i + 1 :]]
+            return [*body, "in", phrase[-1]]
+        # "the civil rights one": the previous noun phrase with the same head
+        if phl[-1] == "one" or phl[-1] == "ones":
+            mods = [w for w in phrase[:-1] if w.lower() not in DETERMINERS]
+            for start, end in reversed(_noun_runs(body)):
+                if end - start >= 2:
+                    first = start + 1 if plow[start] in DETERMINERS else start
+                    return [*body[:first], *mods, *body[end - 1 :]]
+            return None
+        # a name: in place of the previous question's name (or pronoun resolved to one)
+        runs = _noun_runs(body, split_caps=True)
+        new_cap = _is_cap(phrase[0]) or (phl[0] in DETERMINERS and len(phrase) > 1 and _is_cap(phrase[1]))
+        wh_end = _wh_end(body) or 0
+        subject_at = wh_end + 1 if wh_end < len(plow) and plow[wh_end] in AUX else -1
+        scored: list[tuple[float, int, int]] = []
+        for start, end in runs:
+            if start < wh_end:
+                continue  # what the previous question asked for
+            span = body[start:end]
+            score = 1.5 if start == subject_at else 0.0
+            if span[-1].lower() == phl[-1]:
+                score += 3  # same head noun
+            if any(_is_cap(w) for w in span if w.lower() not in DETERMINERS) == new_cap:
+                score += 1
+            if _POSSESSIVE.match(span[0]) or plow[start] in POSSESSIVE_PRONOUN:
+                score += 0.5  # "Time Warner's AOL arm": the possessor is kept below
+            score -= 0.01 * start
+            scored.append((score, start, end))
+        if not scored:
+            return [*body, "(", *phrase, ")"]
+        _, start, end = max(scored)
+        span = body[start:end]
+        keep: list[str] = []
+        if _POSSESSIVE.match(span[0]) and not _POSSESSIVE.match(phrase[0]) and not new_cap:
+            keep = [span[0]]  # "Time Warner's" + "film division"
+            phrase = [w for w in phrase if w.lower() not in DETERMINERS] or phrase
+        elif plow[start] in POSSESSIVE_PRONOUN and not new_cap:
+            phrase = [w for w in phrase if w.lower() not in DETERMINERS] or phrase
+            keep = [body[start]]
+        elif start == wh_end or plow[start] not in DETERMINERS:
+            phrase = [w for w in phrase if w.lower() not in POSSESSIVE_PRONOUN] or phrase
+        return [*body[:start], *keep, *phrase, *body[end:]]
+
+
+def _described(words: list[str]) -> str | None:
+    """The person a who/which question asks for, described: "who is the chair of X" -> "the chair of X"."""
+    low = [w.lower() for w in words if w not in {"?", "."}]
+    words = [w for w in words if w not in {"?", "."}]
+    if len(low) > 2 and low[0] == "who" and low[1] in {"is", "was", "'s", "are", "were"}:
+        return " ".join(words[2:])
+    if len(low) > 2 and low[0] in {"which", "what"} and (end := _wh_end(words)) and end > 1:
+        if end < len(low) and low[end] in AUX:
+            return None
+        return " ".join(["the", *words[1:end], "who", *words[end:]])
+    return None
+
+
+def _longest_last(pool: list[str]) -> str:
+    """The last name, or a longer form of it said earlier ("Hill" after "Debra Hill")."""
+    last = pool[-1]
+    for n in pool:
+        if n != last and n.endswith(" " + last):
+            return n
+    return last
+
+
+def _short(answer: str | None) -> str | None:
+    if not answer:
+        return None
+    answer = " ".join(answer.split())
+    return answer if len(answer.split()) <= 6 else None
+
+
+def _dummy_it(low: list[str], i: int) -> bool:
+    """An "it" that points at nothing: "is it true that", "how long did it take", "it is said"."""
+    nxt = low[i + 1] if i + 1 < len(low) else ""
+    after = low[i + 2] if i + 2 < len(low) else ""
+    return (nxt in {"take", "takes", "took"} and "long" in low[:i]) or after in {"that", "to"} and nxt in AUX
+
+
+def _after_own_name(body: list[str], i: int) -> bool:
+    """A thing pronoun with a name or noun phrase of its own earlier in the question ("the G7 … its meeting")."""
+    if names(body[:i]):
+        return True
+    start = _wh_end(body) or 0
+    return any(s >= start and e <= i for s, e in _noun_runs(body[:i]) if not _is_verbish(body[e - 1].lower()))
+
+
+def _one_is_noun(low: list[str], i: int) -> bool:
+    """A "one" standing for a noun: "the one", "that one", "the civil rights one" (not "one of", "up for one")."""
+    if i + 1 < len(low) and low[i + 1] not in {",", "?", ".", "!"} | PREPOSITIONS - {"of"}:
+        return False
+    j = i - 1
+    while j >= 0 and low[j] not in STOP and low[j][:1].isalnum() and i - j <= 4:
+        j -= 1
+    return j >= 0 and low[j] in DETERMINERS and (j < i - 1 or low[j] != "a")
+
+
+def _determiner_at(low: list[str], i: int) -> bool:
+    """A demonstrative used as a determiner pointing back ("in that division"), not "that" joining a clause."""
+    if i + 1 >= len(low) or not low[i + 1][:1].isalpha() or low[i + 1] in STOP:
+        return False
+    if low[i] != "that":
+        return True
+    return i > 0 and (low[i - 1] in PREPOSITIONS or low[i - 1] in AUX)
+
+
+def _wh_end(words: list[str]) -> int | None:
+    """Index just past the question's wh-phrase ("how many subscribers", "which judge"), or None."""
+    if not words or words[0].lower() not in WH:
+        return None
+    i = 1
+    if words[0].lower() == "how" and len(words) > 1 and words[1].lower() in HOW_WORDS:
+        i = 2
+    if words[0].lower() in {"which", "what", "whose"} or i == 2:
+        while i < len(words) and words[i].lower() not in AUX and words[i].lower() not in STOP - DETERMINERS:
+            if words[i].lower() in {"of"}:
+                break
+            i += 1
+            if i > 4:
+                break
+    return i
+
+
+def _subject(words: list[str]) -> list[str]:
+    """What a question is about, without its wh-phrase and auxiliary ("the council vote for")."""
+    i = _wh_end(words) or 0
+    while i < len(words) and words[i].lower() in AUX:
+        i += 1
+    return list(words[i:])
+
+
+def _noun_runs(words: Sequence[str], split_caps: bool = False) -> list[tuple[int, int]]:
+    """Spans of noun-phrase-like runs: an optional determiner or possessive, then words that are no stopword.
+
+    With ``split_caps`` a run also ends where capitalized words give way to lowercase ones ("Cliff | record").
+    """
+    runs: list[tuple[int, int]] = []
+    i = 0
+    low = [w.lower() for w in words]
+    while i < len(words):
+        start = i
+        if low[i] in DETERMINERS or _POSSESSIVE.match(words[i]):
+            i += 1
+        j = i
+        while j < len(words) and words[j][:1].isalnum() and low[j] not in STOP and not _is_verbish(low[j]):
+            j += 1
+            if _POSSESSIVE.match(words[j - 1]) and j > i + 1:
+                break
+            if split_caps and j < len(words) and _is_cap(words[j - 1]) and words[j][:1].islower():
+                break
+        if j > i:
+            runs.append((start, j))
+            i = j
+        else:
+            i = max(i, start + 1)
+    return runs
+
+
+def _is_verbish(word: str) -> bool:
+    return word.endswith("ed") and len(word) > 4 and word not in {"red", "bed", "speed"}
+
+
+def read_conversations(questions: Sequence[tuple[str, str | None]]) -> list[str | None]:
+    """For questions in file order as (text, conversation or None): each one's rewrite, or None.
+
+    Questions sharing a conversation value are read in order as one conversation; a question without one stands
+    alone. (Batch files have no answers to lean on, so only the earlier questions are used.)
+    """
+    talks: dict[str, Conversation] = {}
+    out: list[str | None] = []
+    for text, key in questions:
+        if key is None:
+            out.append(None)
+            continue
+        talk = talks.setdefault(key, Conversation())
+        read_as = talk.read(text)
+        talk.add(text, read_as)
+        out.append(read_as)
+    return out
