@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from tui_fixtures import Gate, index_fixture, wait_for  # noqa: F401
+from tui_fixtures import Gate, chrome_page, index_fixture, wait_for  # noqa: F401
 
 import qa.session
 from qa.answer import Answerer
+from qa.records import Answer
 from qa.settings import Settings
 from qa.tui.app import QAApp
 from qa.tui.source_screen import SourceScreen
@@ -90,6 +91,10 @@ class TestAnswerCardSnapshots:
         run = asking("who founded the Pell Street bakery?")
         assert snap_compare(QAApp(tui_index), terminal_size=LARGE, run_before=run)
 
+    def test_card_light_theme_80x24(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
+        run = asking("who founded the Pell Street bakery?", theme="textual-light")
+        assert snap_compare(QAApp(tui_index), terminal_size=SMALL, run_before=run)
+
     def test_card_light_theme_120x40(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
         run = asking("who chairs the harbour commission?", theme="textual-light")
         assert snap_compare(QAApp(tui_index), terminal_size=LARGE, run_before=run)
@@ -105,7 +110,39 @@ class TestAnswerCardSnapshots:
         assert snap_compare(QAApp(tui_index), terminal_size=SMALL, run_before=run)
 
 
+def showing_article(theme: str | None = None) -> Callable[[Pilot], object]:
+    """The article view over a made-up web page: headline, date and byline on top, site chrome dimmed."""
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, QAApp)
+        if theme:
+            app.theme = theme
+        await wait_for(pilot, lambda: app.chat.engine.ready, what="the model")
+        text, meta, kept, start, end = chrome_page()
+        passage = text[start:end]
+        answer = Answer(1, 0.8, str(meta["source"]), str(meta["title"]), passage, start, end, passage, start, end)
+        await app.push_screen(SourceScreen(answer, text, meta, kept))
+        steady(app)
+        await pilot.pause(0.2)
+
+    return run_before
+
+
 class TestSourceViewSnapshots:
+    def test_web_page_with_left_out_text_80x24(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
+        assert snap_compare(QAApp(tui_index), terminal_size=SMALL, run_before=showing_article())
+
+    def test_web_page_with_left_out_text_light_120x40(  # type: ignore[no-untyped-def]
+        self, snap_compare, tui_index: Settings
+    ) -> None:
+        run = showing_article(theme="textual-light")
+        assert snap_compare(QAApp(tui_index), terminal_size=LARGE, run_before=run)
+
+    def test_source_light_120x40(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
+        run = asking("how will the dredging be paid for?", "shift+tab", "enter", theme="textual-light")
+        assert snap_compare(QAApp(tui_index), terminal_size=LARGE, run_before=run)
+
     def test_source_80x24(self, snap_compare, tui_index: Settings) -> None:  # type: ignore[no-untyped-def]
         run = asking("how will the dredging be paid for?", "shift+tab", "enter")
         assert snap_compare(QAApp(tui_index), terminal_size=SMALL, run_before=run)

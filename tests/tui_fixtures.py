@@ -134,3 +134,24 @@ class Gate:
 def notes(app: object) -> list[tuple[str, str, str]]:
     """(title, message, severity) of every notification the app has shown (still on screen)."""
     return [(n.title, n.message, n.severity) for n in app._notifications]  # type: ignore[attr-defined]
+
+
+PAGE_CHROME = "Home | News | Sport | Weather\nSUBSCRIBE NOW FOR 1 EURO\n"
+PAGE_STORY = (
+    "Dock workers in Marrowfield have bought rye from the Pell Street bakery since it opened in 1911.\n"
+    "The ovens were converted from coal to gas in 1958 and to electricity in 1994, the owner said.\n"
+    "The bakery still sells the rye loaf that made it famous, six days a week.\n"
+)
+PAGE_TAIL = "Latest stories\nHarbour dredging to start in March\nRovers lift the regional cup"
+
+
+def chrome_page() -> tuple[str, dict[str, object], list[tuple[int, int]], int, int]:
+    """An extracted web page (one paragraph a line) whose index kept only the story: (text, the article's row,
+    kept spans, passage start, passage end). The passage is the story's second paragraph."""
+    text = PAGE_CHROME + PAGE_STORY + PAGE_TAIL
+    story = len(PAGE_CHROME)
+    start = story + PAGE_STORY.index("The ovens")
+    end = text.index("\n", start)
+    meta = {"title": "Rye on the docks: a century at Pell Street", "date": "2024-05-06T09:30:00",
+            "author": "Ada Reyes", "source": "news/pell-street.html"}  # fmt: skip
+    return text, meta, [(story, story + len(PAGE_STORY) - 1)], start, end
