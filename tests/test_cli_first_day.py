@@ -13,8 +13,8 @@ import pytest
 from conftest import FACTS, Paths, one_line_error
 
 from qa import store
-from qa.tui import app as tui_app
 from qa.settings import Settings
+from qa.tui import app as tui_app
 
 QUESTION = FACTS[0][0]
 QUESTIONS = f"{FACTS[0][0]}\n{FACTS[1][0]}\n"

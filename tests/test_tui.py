@@ -4,16 +4,15 @@ written for these tests (tests/tui_fixtures.py)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pytest
-import re
-from dataclasses import asdict, dataclass, replace
-
 from textual.content import Content
 from textual.geometry import Region
 from textual.widgets import Input, ProgressBar, Static
@@ -23,12 +22,12 @@ import qa.build
 import qa.session
 from qa import store
 from qa.answer import Answerer
+from qa.records import Answer
 from qa.render import safe
 from qa.settings import Settings
 from qa.tui.answer_card import AnswerCard
 from qa.tui.app import QAApp
 from qa.tui.build_bar import BuildBar
-from qa.records import Answer
 from qa.tui.chat_screen import ChatScreen
 from qa.tui.confirm_dialog import ConfirmDialog
 from qa.tui.export_dialog import ExportDialog
@@ -295,7 +294,10 @@ class TestSourceView:
             article = screen.query_one("#article")
             assert article.scroll_y > 0, "a passage deep in the article is scrolled to"
             assert passage.region.y >= article.region.y + 3 and passage.region.y < article.region.bottom - 3
-            assert screen.query_one("#source-title", Static).content.plain == "Marrowfield harbour commission approves dredging plan"
+            assert (
+                screen.query_one("#source-title", Static).content.plain
+                == "Marrowfield harbour commission approves dredging plan"
+            )
             assert screen.query_one("#source-meta", Static).content.plain == "harbour.txt"
             await pilot.press("escape")
             assert not isinstance(app.screen, SourceScreen) and app.focused is card
@@ -429,7 +431,9 @@ class TestHabits:
             saved = tmp_path / "notes" / "harbour.md"
             text = saved.read_text(encoding="utf-8")
             head = text.split("\n\n")[1]
-            assert re.fullmatch(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d · index `{tui_index.index.resolve()}` · 5 articles", head)
+            assert re.fullmatch(
+                rf"\d{{4}}-\d\d-\d\d \d\d:\d\d · index `{tui_index.index.resolve()}` · 5 articles", head
+            )
             assert f"## 1. {CHAIR}" in text and f"## 2. {FOUNDER}" in text
             assert "Odalys Brennan" in text and first.answer.source in text
             assert ("Exported 2 answers", str(saved), "information") in notes(app)
@@ -570,11 +574,16 @@ class TestMarkupInjection:
 class TestArticleView:
     async def test_left_out_text_is_dimmed_then_hidden_and_paragraphs_are_spaced(self, tui_index: Settings) -> None:
         """An extracted page (one paragraph a line) whose index kept only the story, not the site chrome."""
-        chrome, story = "Home | News | Sport\nSUBSCRIBE NOW\n", "Dock workers bought rye.\nThe ovens went electric in 1994.\n"
+        chrome, story = (
+            "Home | News | Sport\nSUBSCRIBE NOW\n",
+            "Dock workers bought rye.\nThe ovens went electric in 1994.\n",
+        )
         text = chrome + story + "Latest stories\nMore from the town"
         start = len(chrome) + len("Dock workers bought rye.\n")
         end = start + len("The ovens went electric in 1994.")
-        answer = Answer(1, 0.9, "page.html", "Rye on the docks", text[start:end], start, end, text[start:end], start, end)
+        answer = Answer(
+            1, 0.9, "page.html", "Rye on the docks", text[start:end], start, end, text[start:end], start, end
+        )
         meta = {"title": "Rye on the docks", "date": "2024-05-06T10:00:00", "author": "Ada Reyes"}
         app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:

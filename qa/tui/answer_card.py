@@ -40,7 +40,8 @@ def confidence_label(confidence: float | None) -> str | None:
     """high / medium / low from a Result's log-odds: low below the answering threshold, medium up to 1.5 above it."""
     if confidence is None:
         return None
-    from qa.answer import THRESHOLD  # deferred: qa.answer loads the search stack, which the first paint must not wait on
+    # Deferred: qa.answer loads the search stack, which the first paint must not wait for.
+    from qa.answer import THRESHOLD
 
     if confidence < THRESHOLD:
         return "low"

@@ -5,6 +5,7 @@ passage (a few lines of context above it), the passage and its sentence marked, 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
@@ -61,7 +62,7 @@ def article_content(
     out, and paragraphs one blank line apart."""
     cuts = sorted({start, end, *(p for gap in gaps for p in gap if start < p < end)})
     pieces: list[Content] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in pairwise(cuts):
         outside = any(g0 <= a and b <= g1 for g0, g1 in gaps)
         if outside and hide:
             continue
