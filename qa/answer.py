@@ -169,8 +169,9 @@ class Answerer:
         ]
 
     def _answer(
-        self, qid: str, question: str, query: Query, top_k: int, method: str, allowed: np.ndarray | None = None
-    ) -> Result:
+        self, qid: str, question: str, query: Query, top_k: int, method: str, allowed: np.ndarray | None = None,
+        hints: bool = True,
+    ) -> Result:  # fmt: skip
         candidates = self.searcher.retrieve(query, method, allowed=allowed)
         passages = self._rerank(query, candidates[:RERANK], rerank=method == "fused")
         cosines = _pairwise_cosines(passages)
@@ -187,7 +188,13 @@ class Answerer:
             self._to_answer(rank, p, also.get(rank - 1, []), question) for rank, p in enumerate(kept, 1)
         )
         conf = self.confidence(passages) if passages else None
-        return Result(qid, question, conf is not None and conf >= THRESHOLD, answers, confidence=conf)
+        result = Result(qid, question, conf is not None and conf >= THRESHOLD, answers, confidence=conf)
+        if hints:  # a period named in the question (qa.periods); "who wrote …?" from the byline (qa.metadata_questions)
+            from qa import metadata_questions, periods
+
+            result = periods.prefer(self, result, query, top_k, method, allowed)
+            result = metadata_questions.answer(self, result, query, top_k, method, allowed)
+        return result
 
     def confidence(self, passages: list[_Passage]) -> float:
         """Log-odds that the top passage answers the question (0 is even odds)."""

@@ -71,6 +71,7 @@ class Answer:
     section: str | None = None
     url: str | None = None
     page: int | None = None  # PDFs: the page the highlight starts on (1-based)
+    answer_from: str | None = None  # "byline" or "date": the short answer is the article's, not from its text
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)

@@ -31,7 +31,11 @@ def plain(result: Result) -> str:
     if not result.answered:
         lines.append("No confident answer." + (" Closest passages:" if result.answers else ""))
     for a in result.answers:
-        lines.append(f"[{a.rank}] {safe(a.highlight)}")
+        if a.answer_from:  # "who wrote …?": the byline answers, the passage shows which article it is
+            lines.append(f"[{a.rank}] {safe(str(a.short_answer))} (from the article's {a.answer_from})")
+            lines.append(f"    {safe(a.highlight)}")
+        else:
+            lines.append(f"[{a.rank}] {safe(a.highlight)}")
         lines.append(f"    {safe(a.title)} | {safe(a.source)} [{a.start}:{a.end}] score {a.score:.3f}")
         if a.also_in:
             lines.append(f"    also in: {', '.join(safe(s) for s in a.also_in)}")
@@ -62,6 +66,8 @@ def rich_result(result: Result):  # -> rich renderable
         title = Text(f"[{a.rank}] {safe(a.title)}", style="cyan")
         subtitle = Text(f"{safe(a.source)} [{a.start}:{a.end}]  score {a.score:.3f}", style="dim")
         body = [Text(safe(a.highlight), style="bold"), Text(""), passage_text(a)]
+        if a.answer_from:
+            body.insert(0, Text(f"{safe(str(a.short_answer))} (from the article's {a.answer_from})", style="bold green"))
         if a.also_in:
             body.append(Text("also in: " + ", ".join(safe(s) for s in a.also_in), style="green"))
         parts.append(Panel(Group(*body), title=title, subtitle=subtitle, title_align="left"))

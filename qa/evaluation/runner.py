@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answerer
 from qa.errors import ConfigError
@@ -21,6 +21,9 @@ from qa.evaluation.datasets import BeirDataset, ExpectQuestion, SpanDataset, Spa
 from qa.records import Answer, Result
 from qa.search import METHODS, Query, Searcher
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Progress = Callable[[str, int, int], None]
 
@@ -103,13 +106,14 @@ def ask_all(
     method: str,
     progress: Progress,
     stage: str,
+    allowed: np.ndarray | None = None,
 ) -> tuple[list[Result], float]:
-    """Results for every question in batches, with the seconds spent answering."""
+    """Results for every question in batches, with the seconds spent answering (``allowed``: a chunk mask, filters)."""
     results: list[Result] = []
     started = time.perf_counter()
     progress(stage, 0, len(texts))
     for i in range(0, len(texts), BATCH):
-        results.extend(answerer.ask_many(texts[i : i + BATCH], top_k, ids[i : i + BATCH], method))
+        results.extend(answerer.ask_many(texts[i : i + BATCH], top_k, ids[i : i + BATCH], method, allowed))
         progress(stage, len(results), len(texts))
     return results, time.perf_counter() - started
 
@@ -121,16 +125,19 @@ def run_questions(
     methods: Sequence[str] = METHODS,
     progress: Progress = _no_progress,
     top_k: int = QUESTIONS_TOP_K,
+    allowed: np.ndarray | None = None,
 ) -> Report:
     """Hit@1/3/10, MRR@10, highlight accuracy and answered-rate of questions that name the text they expect, and
-    for questions marked unanswerable, how many are answered with confidence anyway."""
+    for questions marked unanswerable, how many are answered with confidence anyway. ``allowed``: a chunk mask
+    (``qa eval --since …``): only those passages are searched."""
     methods = check_methods(methods)
     per_question = [{"id": q.id, "question": q.question} for q in questions]
     scores, misses = [], {}
     answerable = [i for i, q in enumerate(questions) if not q.unanswerable]
     for method in methods:
         results, seconds = ask_all(
-            answerer, [q.question for q in questions], [q.id for q in questions], top_k, method, progress, method
+            answerer, [q.question for q in questions], [q.id for q in questions], top_k, method, progress, method,
+            allowed,
         )
         ranks, highlights, answered, missed = [], [], [], []
         wrongly_answered = []
