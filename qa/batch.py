@@ -22,7 +22,7 @@ FORMATS = ("jsonl", "csv", "markdown")
 _C1 = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # and the line separators str.splitlines (and old JavaScript) split at
 CSV_FIELDS = (
     "id", "question", "answered", "rank", "score", "source", "title", "passage",
-    "start", "end", "highlight", "highlight_start", "highlight_end", "also_in",
+    "start", "end", "highlight", "highlight_start", "highlight_end", "also_in", "read_as",
 )  # fmt: skip
 
 
@@ -30,6 +30,7 @@ CSV_FIELDS = (
 class Question:
     id: str
     text: str
+    conversation: str | None = None  # questions sharing it are read in order as one conversation (qa.conversation)
 
 
 def read_questions(name: str, skip_bad: bool = False, warn: object = None) -> list[Question]:
@@ -58,7 +59,8 @@ def read_questions(name: str, skip_bad: bool = False, warn: object = None) -> li
     questions: list[Question] = []
     for item in reader(raw, label):
         if isinstance(item, Question):
-            questions.append(replace(item, id=repair(item.id), text=repair(item.text)))  # JSON may hold "\udcff"
+            talk = repair(item.conversation) if item.conversation is not None else None  # JSON may hold "\udcff"
+            questions.append(replace(item, id=repair(item.id), text=repair(item.text), conversation=talk))
         elif skip_bad:
             if callable(warn):
                 warn(item)
@@ -131,8 +133,13 @@ def _jsonl(raw: str, label: str) -> Iterator[Question | str]:
         if qid is not None and (isinstance(qid, bool) or not isinstance(qid, (str, int))):
             yield f"{label} line {lineno}: id must be a string or an integer"
             continue
+        talk = obj.get("conversation")
+        if talk is not None and (isinstance(talk, bool) or not isinstance(talk, (str, int))):
+            yield f"{label} line {lineno}: conversation must be a string or an integer"
+            continue
         n += 1
-        yield Question(str(qid) if qid is not None else str(n), obj["question"])
+        talk = str(talk) if talk is not None else None
+        yield Question(str(qid) if qid is not None else str(n), obj["question"], talk)
 
 
 def _csv(raw: str, label: str) -> Iterator[Question | str]:
@@ -168,7 +175,8 @@ def _csv(raw: str, label: str) -> Iterator[Question | str]:
             if not text:
                 continue
             n += 1
-            yield Question((row.get("id") or "").strip() or str(n), text)
+            talk = (row.get("conversation") or "").strip() or None
+            yield Question((row.get("id") or "").strip() or str(n), text, talk)
 
 
 def _open_quote(record: list[str], first: int, width: int, at_end: bool) -> str | None:
@@ -215,7 +223,8 @@ class Writer:
         self.out.flush()
 
     def _write_csv(self, result: Result) -> None:
-        base = {"id": result.id, "question": result.question, "answered": str(result.answered).lower()}
+        base = {"id": result.id, "question": result.question, "answered": str(result.answered).lower(),
+                "read_as": result.read_as or ""}  # fmt: skip
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
         for answer in result.answers or [None]:
@@ -243,6 +252,8 @@ def markdown(result: Result) -> str:
 
     result = _safe_result(result, safe)
     lines = [f"## {result.id}. {result.question}", ""]
+    if result.read_as:
+        lines += [f"*Read as:* {_md(result.read_as)}", ""]
     if not result.answered:
         lines += ["*No confident answer.*" + (" Closest passages:" if result.answers else ""), ""]
     for a in result.answers:
@@ -260,7 +271,8 @@ def _safe_result(result: Result, safe: Callable[[str], str]) -> Result:
                 also_in=tuple(safe(s) for s in a.also_in))
         for a in result.answers
     )  # fmt: skip
-    return replace(result, id=safe(result.id), question=safe(result.question), answers=answers)
+    read_as = safe(result.read_as) if result.read_as else result.read_as
+    return replace(result, id=safe(result.id), question=safe(result.question), answers=answers, read_as=read_as)
 
 
 def _md(text: str) -> str:

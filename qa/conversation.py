@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 __all__ = ["Conversation", "Turn", "read_conversations"]
 
 # Words, with inner hyphens, dots, ampersands and apostrophes kept ("Soto-Martinez", "U.S.", "who's"), or one mark.
-_TOKEN = re.compile(r"[^\W_]+(?:[-.&'’][^\W_]+)*|[^\w\s]")
-_POSSESSIVE = re.compile(r"^(.*?)['’]s$", re.IGNORECASE)
+_TOKEN = re.compile(r"[^\W_]+(?:[-.&'’][^\W_]+)*(?:(?<=[sS])['’](?![^\W_]))?|[^\w\s]")
+_POSSESSIVE = re.compile(r"^(.+?)(?:['’]s|(?<=[sS])['’])$", re.IGNORECASE)
 
 WH = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
 AUX = {
     "is", "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "will", "would", "can",
     "could", "should", "shall", "may", "might", "must", "'s", "’s",
 }  # fmt: skip
+DO = {"do", "does", "did", "will", "would", "can", "could", "should", "may", "might", "must", "shall"}
 HOW_WORDS = {"much", "many", "long", "old", "far", "big", "often", "soon", "high", "large", "tall", "fast"}
 # Pronouns that point back: person, thing (or group), and their possessives.
 PERSON = {"he", "she", "him", "her", "his", "hers", "himself", "herself"}
@@ -129,6 +130,11 @@ class Turn:
     question: str  # the standalone form (the rewrite, or the question as typed)
     names: list[str]
     answer: str | None = None  # the top answer's short answer (or a short highlight), if known
+    rewritten: bool = False
+
+    def heard(self, answer: str | None) -> None:
+        """Learn the top answer once it arrives (the app asks in the background)."""
+        self.answer = _short(answer)
 
 
 @dataclass
@@ -142,10 +148,19 @@ class Conversation:
     topic: str | None = None
     turns: list[Turn] = field(default_factory=list)
 
-    def add(self, question: str, read_as: str | None = None, answer: str | None = None) -> None:
+    def add(self, question: str, read_as: str | None = None, answer: str | None = None) -> Turn:
         """Remember a turn: the question as typed, the rewrite that was searched (if any) and the top answer."""
         standalone = read_as or question
-        self.turns.append(Turn(standalone, names(tokens(standalone)), _short(answer)))
+        turn = Turn(standalone, names(tokens(standalone)), _short(answer), rewritten=read_as is not None)
+        self.turns.append(turn)
+        return turn
+
+    def forget_reading(self) -> None:
+        """The last rewrite was wrong (the person asked it as typed instead): later turns must not lean on it."""
+        for i in range(len(self.turns) - 1, -1, -1):
+            if self.turns[i].rewritten:
+                del self.turns[i]
+                return
 
     def clear(self) -> None:
         self.turns.clear()
@@ -306,9 +321,14 @@ class Conversation:
 
     @staticmethod
     def _thing(turn: Turn) -> str:
-        """The last name of a turn with the nouns that follow it ("the Orange Line bus")."""
+        """The name a turn is about, with the nouns that follow it ("the Orange Line bus"): its subject (the name
+        just after the question word and auxiliary) if it has one, else its last name."""
         words = tokens(turn.question)
         name = turn.names[-1]
+        at = _wh_end(words)
+        if at is not None and at + 1 < len(words) and words[at].lower() in AUX:
+            subject = _bare(words[at + 1]) if words[at + 1].lower() != "the" or at + 2 >= len(words) else words[at + 2]
+            name = next((n for n in turn.names if n.split()[0] == _bare(subject)), name)
         first = name.split()[0]
         for i, w in enumerate(words):
             if _bare(w) == first and " ".join(_bare(x) for x in words[i : i + len(name.split())]) == name:
@@ -343,9 +363,10 @@ class Conversation:
         if not self.turns:
             return None
         prev = tokens(self.turns[-1].question)
-        for start, end in reversed(_noun_runs(prev)):
-            if prev[end - 1].lower() == head.lower() and end - start >= 2:
-                return prev[start:end]
+        for start, end in reversed(_merge_possessors(prev, _noun_runs(prev))):
+            at = [k for k in range(start, end) if prev[k].lower() == head.lower()]
+            if at and at[-1] > start:
+                return prev[start : at[-1] + 1]
         return None
 
     def _one_head(self, before: list[str]) -> str | None:
@@ -367,11 +388,15 @@ class Conversation:
         phl = [w.lower() for w in phrase]
         # a prepositional phrase ("in 2003", "with dial-up"): the previous one with the same preposition
         if phl[0] in PREPOSITIONS:
+            size = max(1, len(content(phrase[1:])))
             for i in range(len(plow) - 1, -1, -1):
                 if plow[i] == phl[0]:
                     j = i + 1
-                    while j < len(body) and plow[j] not in PREPOSITIONS | {",", "?", "."} | AUX:
+                    while j < len(body) and plow[j] in DETERMINERS:
                         j += 1
+                    taken = 0
+                    while j < len(body) and taken < size and plow[j] not in STOP and body[j][:1].isalnum():
+                        j, taken = j + 1, taken + 1
                     return [*body[:i], *phrase, *body[j:]]
             return [*body, *phrase]
         # a year or a number: the previous one
@@ -389,7 +414,7 @@ class Conversation:
                     return [*body[:first], *mods, *body[end - 1 :]]
             return None
         # a name: in place of the previous question's name (or pronoun resolved to one)
-        runs = _noun_runs(body, split_caps=True)
+        runs = _merge_possessors(body, _noun_runs(body, split_caps=True))
         new_cap = _is_cap(phrase[0]) or (phl[0] in DETERMINERS and len(phrase) > 1 and _is_cap(phrase[1]))
         wh_end = _wh_end(body) or 0
         subject_at = wh_end + 1 if wh_end < len(plow) and plow[wh_end] in AUX else -1
@@ -403,17 +428,20 @@ class Conversation:
                 score += 3  # same head noun
             if any(_is_cap(w) for w in span if w.lower() not in DETERMINERS) == new_cap:
                 score += 1
-            if _POSSESSIVE.match(span[0]) or plow[start] in POSSESSIVE_PRONOUN:
+            if any(_POSSESSIVE.match(w) for w in span) or plow[start] in POSSESSIVE_PRONOUN:
                 score += 0.5  # "Time Warner's AOL arm": the possessor is kept below
             score -= 0.01 * start
             scored.append((score, start, end))
         if not scored:
             return [*body, "(", *phrase, ")"]
         _, start, end = max(scored)
+        if end == len(body) and end - start > 1 and subject_at == start and plow[wh_end] in DO:
+            end -= 1  # "did its AOL arm lose": the last word is the verb
         span = body[start:end]
         keep: list[str] = []
-        if _POSSESSIVE.match(span[0]) and not _POSSESSIVE.match(phrase[0]) and not new_cap:
-            keep = [span[0]]  # "Time Warner's" + "film division"
+        owner = [k for k, w in enumerate(span) if _POSSESSIVE.match(w)]
+        if owner and owner[0] + 1 < len(span) and not any(_POSSESSIVE.match(w) for w in phrase) and not new_cap:
+            keep = span[: owner[0] + 1]  # "Time Warner's" + "film division"
             phrase = [w for w in phrase if w.lower() not in DETERMINERS] or phrase
         elif plow[start] in POSSESSIVE_PRONOUN and not new_cap:
             phrase = [w for w in phrase if w.lower() not in DETERMINERS] or phrase
@@ -494,9 +522,7 @@ def _wh_end(words: list[str]) -> int | None:
     if words[0].lower() == "how" and len(words) > 1 and words[1].lower() in HOW_WORDS:
         i = 2
     if words[0].lower() in {"which", "what", "whose"} or i == 2:
-        while i < len(words) and words[i].lower() not in AUX and words[i].lower() not in STOP - DETERMINERS:
-            if words[i].lower() in {"of"}:
-                break
+        while i < len(words) and words[i].lower() not in STOP and not _is_verbish(words[i].lower()):
             i += 1
             if i > 4:
                 break
@@ -536,6 +562,17 @@ def _noun_runs(words: Sequence[str], split_caps: bool = False) -> list[tuple[int
         else:
             i = max(i, start + 1)
     return runs
+
+
+def _merge_possessors(words: Sequence[str], runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A run ending in a possessive joined to the run it owns ("Kestrel Media's" + "cable arm")."""
+    out: list[tuple[int, int]] = []
+    for start, end in runs:
+        if out and out[-1][1] == start and _POSSESSIVE.match(words[start - 1]):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _is_verbish(word: str) -> bool:

@@ -191,6 +191,8 @@ class AnswerCard(Widget, can_focus=True):
         if self.result is None:
             return Content(self.waiting).stylize(WAITING)
         lines: list[Content] = []
+        if read_as := getattr(self.result, "read_as", None):  # a follow-up: what was searched (ctrl+g: as typed)
+            lines.append(Content(f"read as: {safe(read_as)}  (ctrl+g asks it as typed)").stylize(HINT))
         if self.result.notice:
             lines.append(Content(safe(self.result.notice)).stylize(NOTICE))
         answer = self.answer

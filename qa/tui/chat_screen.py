@@ -15,6 +15,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from qa.conversation import Conversation as Talk
+from qa.conversation import Turn
 from qa.render import safe
 from qa.settings import Settings
 from qa.tui.answer_card import AnswerCard, citation
@@ -35,6 +37,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+t", "copy_passage", "Cite", show=False, tooltip="Copy the passage with its citation"),
         Binding("ctrl+s", "export", "Export", tooltip="Export the conversation to a Markdown file (asks where)"),
         Binding("ctrl+l", "clear", "Clear", show=False, tooltip="Clear the conversation (asks first)"),
+        Binding("ctrl+g", "ask_as_typed", "As typed", show=False, tooltip="Ask the last follow-up as typed"),
         Binding("ctrl+r", "rebuild", "Rebuild", tooltip="Rebuild the index from the articles folder"),
         Binding("pageup", "page(-1)", "Page up", show=False, tooltip="Scroll the conversation up a page"),
         Binding("pagedown", "page(1)", "Page down", show=False, tooltip="Scroll the conversation down a page"),
@@ -51,6 +54,8 @@ class ChatScreen(Screen[None]):
         self.question = QuestionInput(id="question")
         self.status_bar = StatusBar(id="status")
         self._asked = 0
+        self.talk = Talk()  # the questions so far, for reading follow-ups (ctrl+l starts a new one)
+        self._turns: dict[int, Turn] = {}  # card key -> its turn, which learns the card's short answer
 
     def compose(self) -> ComposeResult:
         yield self.conversation
@@ -69,8 +74,13 @@ class ChatScreen(Screen[None]):
     # -- asking -----------------------------------------------------------------------------------------------
     @on(QuestionInput.Asked)
     def ask(self, event: QuestionInput.Asked) -> None:
+        self._ask(event.question, self.talk.read(event.question))
+
+    def _ask(self, question: str, read_as: str | None) -> None:
+        """Ask ``question``, searching ``read_as`` (its reading in the conversation so far) when there is one."""
         self._asked += 1
-        self.engine.ask(self._asked, event.question)  # first: the search runs while the card is laid out
+        self._turns[self._asked] = self.talk.add(question, read_as)
+        self.engine.ask(self._asked, question, read_as)  # first: the search runs while the card is laid out
         if self.engine.building and self.engine.ready:
             waiting = "waiting for the rebuild to finish…"
         elif self.engine.ready:
@@ -79,10 +89,13 @@ class ChatScreen(Screen[None]):
             waiting = "waiting for an index: press ctrl+r to build one"
         else:
             waiting = "waiting for the model…"
-        self.conversation.add(self._asked, event.question, waiting)
+        self.conversation.add(self._asked, question, waiting)
 
     @on(Engine.Answered)
     def answered(self, event: Engine.Answered) -> None:
+        if turn := self._turns.get(event.key):
+            top = event.result.answers[0] if event.result.answers else None
+            turn.heard(top.short_answer if top else None)
         if card := self.conversation.card(event.key):  # None when the conversation was cleared meanwhile
             card.show(event.result)
             self.conversation.reveal(card)
@@ -132,6 +145,15 @@ class ChatScreen(Screen[None]):
         """The selected card's question, asked anew (after a rebuild, say)."""
         if (card := self._selected()) and card.result:
             self.question.post_message(QuestionInput.Asked(card.result.question))
+
+    def action_ask_as_typed(self) -> None:
+        """The newest follow-up that was read as something else, asked again just as it was typed."""
+        read = [c.result for c in self.conversation.cards() if c.result is not None and c.result.read_as]
+        if not read:
+            self.notify("No question was read as something else.", title="Nothing to ask as typed")
+            return
+        self.talk.forget_reading()
+        self._ask(read[-1].question, None)
 
     def action_next_answer(self) -> None:
         if card := self._selected():
@@ -197,6 +219,8 @@ class ChatScreen(Screen[None]):
         async def clear(yes: bool | None) -> None:
             if yes:
                 await self.conversation.clear()
+                self.talk.clear()  # a new conversation: nothing before leans on what is cleared
+                self._turns.clear()
             self.question.focus()
 
         question = f"Clear the conversation ({count} question{'s' * (count != 1)})? It cannot be undone."

@@ -9,7 +9,7 @@ built one, so a rebuild never pulls the index from under a question.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -99,6 +99,7 @@ class Engine(Widget):
         self.building = False
         self.error: str | None = None  # why the index could not be opened, until one is
         self.pending: list[tuple[int, str]] = []
+        self.read_as: dict[int, str] = {}  # key -> a follow-up's standalone reading, searched instead of the question
         self._answerer: Answerer | None = None
         self._lock = threading.Lock()
 
@@ -106,9 +107,12 @@ class Engine(Widget):
     def start(self) -> None:
         self._load()
 
-    def ask(self, key: int, question: str) -> None:
+    def ask(self, key: int, question: str, read_as: str | None = None) -> None:
         """Answer now, or as soon as the model is ready or the running rebuild is done (a question asked during a
-        rebuild is meant for the articles as they are now, so the old index must not answer it)."""
+        rebuild is meant for the articles as they are now, so the old index must not answer it). ``read_as``, a
+        follow-up's standalone reading, is what is searched; the Result keeps the question as typed."""
+        if read_as:
+            self.read_as[key] = read_as
         if self.ready and not self.building:
             self._ask(key, question)
         else:
@@ -199,7 +203,10 @@ class Engine(Widget):
             with self._lock:
                 if self._answerer is None:
                     raise QAError("there is no index to answer from; press ctrl+r to build it")
-                result = self._answerer.ask(question, self.settings.top_k, qid=str(key))
+                read_as = self.read_as.get(key)
+                result = self._answerer.ask(read_as or question, self.settings.top_k, qid=str(key))
+            if read_as:
+                result = replace(result, question=question, read_as=read_as)
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed("Could not answer", describe(exc), "ask", key))
             return
