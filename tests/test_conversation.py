@@ -1,0 +1,235 @@
+"""Follow-up reading: each kind of follow-up rewritten to stand alone, standalone questions left alone, and
+conversations in question files read through the real entry point (JSONL and CSV).
+
+Every name and article here is invented for these tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qa.conversation import Conversation, read_conversations
+
+
+def read(*turns: str, answers: dict[int, str] | None = None, topic: str | None = None) -> str | None:
+    """The last turn's reading after the ones before it (each earlier turn remembered as it was read)."""
+    talk = Conversation(topic=topic)
+    for i, question in enumerate(turns[:-1]):
+        talk.add(question, talk.read(question), answer=(answers or {}).get(i))
+    return talk.read(turns[-1])
+
+
+class TestPronouns:
+    def test_she_is_the_person_named_before(self) -> None:
+        assert read("What did Marisol Venn promise the dockers?", "how much did she get?") == (
+            "How much did Marisol Venn get?"
+        )
+
+    def test_his_becomes_a_possessive(self) -> None:
+        out = read("Where was Tobias Quell born?", "what was his first job?")
+        assert out == "What was Tobias Quell's first job?"
+
+    def test_he_is_the_previous_answer_when_it_named_someone(self) -> None:
+        out = read(
+            "Who chairs the Brannock harbour board?", "what did he say about the tolls?", answers={0: "Ezra Holm"}
+        )
+        assert out == "What did Ezra Holm say about the tolls?"
+
+    def test_he_without_an_answer_is_the_person_the_question_described(self) -> None:
+        out = read("Who is the treasurer of the Ostrava Rowing Federation?", "what did he say about the fees?")
+        assert out == "What did the treasurer of the Ostrava Rowing Federation say about the fees?"
+
+    def test_it_is_the_thing_named_with_its_noun(self) -> None:
+        out = read("What is the route of the Amber Line bus?", "How much will it cost?")
+        assert out == "How much will the Amber Line bus cost?"
+
+    def test_they_is_the_organisation(self) -> None:
+        out = read("Why did Pellucid Mining close the Dunmore pit?", "how many workers did they lay off?")
+        assert out is not None and "Pellucid Mining" in out and "they" not in out.split()
+
+    def test_a_pronoun_with_its_own_antecedent_is_left(self) -> None:
+        assert read("Who runs Corvel Bank?", "What did the Halden Trust say at its annual meeting?") is None
+
+    def test_the_conversations_topic_is_the_last_resort(self) -> None:
+        assert (
+            read("What did he record in 1971?", topic="Ansel Brightwater")
+            == "What did Ansel Brightwater record in 1971?"
+        )
+
+
+class TestTheOne:
+    def test_the_x_one_swaps_the_modifier_of_the_same_noun(self) -> None:
+        out = read("who chairs the transit committee?", "and the housing one?")
+        assert out == "Who chairs the housing committee?"
+
+    def test_capitalized_modifiers(self) -> None:
+        out = read("Who stars in the Edda Lind drama?", "and the Piet Ossen one?")
+        assert out == "Who stars in the Piet Ossen drama?"
+
+    def test_that_noun_is_the_previous_phrase_with_that_noun(self) -> None:
+        out = read("How much did Varga Motors' truck division earn?", "which models are in that division?")
+        assert out == "Which models are in Varga Motors' truck division?"
+
+
+class TestAndWhatAbout:
+    def test_a_name_takes_the_previous_names_place(self) -> None:
+        assert read("Where did Lorna record her part?", "and Felix Arden?") == "Where did Felix Arden record her part?"
+
+    def test_what_about_a_name(self) -> None:
+        out = read("What did Mayor Quist say about the strike?", "what about Councillor Berin?")
+        assert out is not None and "Councillor Berin" in out and "strike" in out and "Quist" not in out
+
+    def test_a_phrase_in_the_slot_of_a_possessed_phrase_keeps_the_possessor(self) -> None:
+        out = read("How many subscribers did Kestrel Media's cable arm lose?", "and the radio division?")
+        assert out == "How many subscribers did Kestrel Media's radio division lose?"
+
+    def test_and_then_a_question_of_its_own(self) -> None:
+        out = read("How old was the novelist Ida Karsk when she died?", "and who did she found a press with?")
+        assert out == "Who did Ida Karsk found a press with?"
+
+    def test_a_phrase_then_a_question_about_it(self) -> None:
+        out = read("What did Minister Ruane declare?", "and Tallis, what was his only new entry?")
+        assert out == "What was Tallis' only new entry?"
+
+
+class TestBareAndElliptical:
+    @pytest.mark.parametrize(
+        ("bare", "expected"),
+        [
+            ("when?", "When did Halvard Shipping's shares fall?"),
+            ("why?", "Why did Halvard Shipping's shares fall?"),
+            ("How much?", "How much did Halvard Shipping's shares fall?"),
+        ],
+    )
+    def test_a_bare_question_word_asks_the_previous_question_anew(self, bare: str, expected: str) -> None:
+        assert read("how far did Halvard Shipping's shares fall?", bare) == expected
+
+    def test_who_after_a_subject_question(self) -> None:
+        out = read("Which firm won the Selby bridge contract?", "who?")
+        assert out is not None and out.startswith("Who") and "Selby bridge contract" in out
+
+    def test_and_in_another_year(self) -> None:
+        out = read("How many tourists visited Ostermark in 2004?", "and in 2003?")
+        assert out == "How many tourists visited Ostermark in 2003?"
+
+    def test_a_prepositional_phrase_replaces_its_parallel(self) -> None:
+        out = read("what share of homes with cable own a radio?", "and with satellite?")
+        assert out == "What share of homes with satellite own a radio?"
+
+    def test_a_short_question_with_nothing_of_its_own_gets_the_subject(self) -> None:
+        out = read("Who scored twice for Norberg against Kallio Rovers?", "who was the referee?")
+        assert out is not None and "Norberg" in out and "Kallio Rovers" in out
+
+
+class TestStandalone:
+    @pytest.mark.parametrize(
+        "question",
+        [
+            "Which Frenholt minister said that the budget was on track?",
+            "How many people visited the ferrytale.example website at its peak?",
+            "Who scored the late try that earned Dunmore a draw at Helsby?",
+            "What did Pellucid Mining pay for the Dunmore pit?",
+            "Which former Varga player hailed the win as one of the best in years?",
+            "Where did Corinne Abbate tell party activists that trust would decide the vote?",
+            "When does the Velstrand tram line open?",
+        ],
+    )
+    def test_a_question_that_stands_alone_is_left_alone(self, question: str) -> None:
+        assert read("How much did the Ostermark council spend on roads in 2004?", question) is None
+
+    def test_the_first_question_is_never_rewritten(self) -> None:
+        assert Conversation().read("How much will it cost?") is None
+
+    def test_clear_starts_a_new_conversation(self) -> None:
+        talk = Conversation()
+        talk.add("What did Marisol Venn promise the dockers?")
+        talk.clear()
+        assert talk.read("how much did she get?") is None
+
+    def test_forget_reading_drops_the_wrong_rewrite(self) -> None:
+        talk = Conversation()
+        talk.add("Where was Tobias Quell born?")
+        talk.add("what was his first job?", "What was Tobias Quell's first job?")
+        talk.forget_reading()
+        assert [t.question for t in talk.turns] == ["Where was Tobias Quell born?"]
+
+
+def test_read_conversations_keeps_each_conversation_apart() -> None:
+    out = read_conversations(
+        [
+            ("who chairs the transit committee?", "a"),
+            ("What is the route of the Amber Line bus?", "b"),
+            ("and the housing one?", "a"),
+            ("How much will it cost?", "b"),
+            ("How much will it cost?", None),
+        ]
+    )
+    assert out == [None, None, "Who chairs the housing committee?", "How much will the Amber Line bus cost?", None]
+
+
+# -- through the CLI ----------------------------------------------------------------------------------------------
+ARTICLE = """Marlow Heights approves Amber Line rapid bus
+
+The Marlow Heights council approved the Amber Line rapid bus route on Tuesday after a long debate.
+
+Council member Wilhelmina Oduya, who chairs the transit committee, called the vote a turning point for the east side.
+
+Council member Casimir Feld, who chairs the housing committee, voted against the plan and warned about rents.
+
+The Amber Line will cost 92 million dollars and is due to open in the spring of 2027, officials said.
+
+The route will run 14 kilometres from the rail station to the university.
+"""
+
+CONVERSATION = [
+    ("1", "Which council member chairs the transit committee?", "a"),
+    ("2", "Which council member voted against it and chairs the housing one?", None),
+    ("3", "How long is the Amber Line route?", "b"),
+    ("4", "and the housing one?", "a"),
+    ("5", "How much will it cost?", "b"),
+]
+
+
+@pytest.fixture
+def seeds(qa_paths: object) -> Path:
+    folder: Path = qa_paths.seeds  # type: ignore[attr-defined]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "amber.txt").write_text(ARTICLE, encoding="utf-8")
+    return folder
+
+
+def _csv_cell(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_ask_file_reads_each_conversation_in_order(
+    kind: str, seeds: Path, tmp_path: Path, qa: Callable[..., object]
+) -> None:
+    path = tmp_path / f"questions.{kind}"
+    if kind == "jsonl":
+        lines = [json.dumps({"id": i, "question": q, **({"conversation": c} if c else {})}) for i, q, c in CONVERSATION]
+    else:
+        lines = ["id,question,conversation", *(f"{i},{_csv_cell(q)},{c or ''}" for i, q, c in CONVERSATION)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = qa("ask", "--file", str(path), "--top-k", "1")
+    assert run.code == 0, run.err  # type: ignore[attr-defined]
+    records = {r["id"]: r for r in map(json.loads, run.out.splitlines())}  # type: ignore[attr-defined]
+    assert [records[i]["question"] for i, _, _ in CONVERSATION] == [q for _, q, _ in CONVERSATION]  # as typed
+    assert records["1"]["read_as"] is None and records["2"]["read_as"] is None and records["3"]["read_as"] is None
+    assert records["4"]["read_as"] == "Which council member chairs the housing committee?"
+    assert "Casimir Feld" in records["4"]["answers"][0]["highlight"]
+    assert records["5"]["read_as"] == "How much will the Amber Line route cost?"
+    assert "92 million dollars" in records["5"]["answers"][0]["highlight"]
+
+
+def test_a_conversation_that_is_no_string_is_a_bad_line(seeds: Path, tmp_path: Path, qa: Callable[..., object]) -> None:
+    path = tmp_path / "questions.jsonl"
+    path.write_text(json.dumps({"question": "How long is the route?", "conversation": [1]}) + "\n", encoding="utf-8")
+    run = qa("ask", "--file", str(path))
+    assert run.code != 0  # type: ignore[attr-defined]
+    assert "line 1: conversation must be a string or an integer" in run.err  # type: ignore[attr-defined]
