@@ -56,7 +56,8 @@ def find(question: str, newest: str | None = None) -> Period | None:
             start, end = date_range(when)
         except DateError:
             return None
-        return Period(start, end, when[0].upper() + when[1:] if not when[0].isdigit() else when)
+        whole_year = start.endswith("-01-01") and end.endswith("-12-31")
+        return Period(start, end, start[:4] if whole_year else dt.date.fromisoformat(start).strftime("%B %Y"))
     if (m := _RELATIVE.search(question)) and newest:
         day = dt.date.fromisoformat(newest[:10])
         if m["unit"].lower() == "year":

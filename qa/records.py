@@ -98,6 +98,7 @@ class Result:
             "answered": self.answered,
             "answers": [a.to_record() for a in self.answers],
             "read_as": self.read_as,
+            "notice": self.notice,  # e.g. "preferring articles from March 2005" (None when there is nothing to say)
         }
 
 
