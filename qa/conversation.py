@@ -195,10 +195,10 @@ class Conversation:
                 break
         rest = body[opener:]
         if opener and rest:
-            if rest[0].lower() in WH or rest[0].lower() in AUX:
+            if _opens_question(rest[0]):
                 return self._resolve(rest, explicit=True) or rest
             comma = [i for i, w in enumerate(rest) if w in {",", "—", "-", ":"}]
-            if comma and comma[0] + 1 < len(rest) and rest[comma[0] + 1].lower() in WH | AUX:
+            if comma and comma[0] + 1 < len(rest) and _opens_question(rest[comma[0] + 1]):
                 phrase, question = rest[: comma[0]], rest[comma[0] + 1 :]
                 return self._resolve(question, explicit=True, focus=phrase) or question
             if prev:
@@ -309,10 +309,11 @@ class Conversation:
                 if q and q[0].lower() in {"who", "which", "whom"}:
                     return turn.answer
             pool = [n for n in turn.names if is_person(n) == person and n.lower() not in avoid]
+            described = _described(tokens(turn.question)) if person else None
+            if described:  # the person the previous question asked for comes before the names it used
+                return described
             if pool:
                 return _longest_last(pool)
-            if person and (described := _described(tokens(turn.question))):
-                return described
             if turn.names:
                 return self._thing(turn) if not person else _longest_last(turn.names)
         if self.topic:
@@ -457,11 +458,17 @@ def _described(words: list[str]) -> str | None:
     words = [w for w in words if w not in {"?", "."}]
     if len(low) > 2 and low[0] == "who" and low[1] in {"is", "was", "'s", "are", "were"}:
         return " ".join(words[2:])
-    if len(low) > 2 and low[0] in {"which", "what"} and (end := _wh_end(words)) and end > 1:
+    if len(low) > 2 and low[0] == "which" and (end := _wh_end(words)) and end > 1:
         if end < len(low) and low[end] in AUX:
-            return None
+            return " ".join(["the", *words[1:end]])  # "which director has the club hired": the director
         return " ".join(["the", *words[1:end], "who", *words[end:]])
     return None
+
+
+def _opens_question(word: str) -> bool:
+    """A question word or auxiliary, also contracted ("who's")."""
+    low = _bare(word.lower())
+    return low in WH or low in AUX
 
 
 def _longest_last(pool: list[str]) -> str:
