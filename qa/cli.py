@@ -206,7 +206,10 @@ def index_status(seeds: Path | None, index: Path | None, model: str | None, foll
 
 @cli.command()
 @click.argument("question", required=False)
-@click.option("--file", "file", help="Question file (.txt, .jsonl, .csv) or - for stdin.")
+@click.option(
+    "--file", "file",
+    help="Question file (.txt, .jsonl, .csv) or - for stdin; a conversation field reads follow-ups in order.",
+)  # fmt: skip
 @click.option("--top-k", type=click.IntRange(1, 100), default=None, help="Answers per question [5].")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv", "markdown"]), default=None,
@@ -253,14 +256,21 @@ def ask(
 
 
 def _ask_file(answerer: Any, questions: list[Any], top_k: int, fmt: str, output: Path | None) -> None:
+    from dataclasses import replace
+
+    from qa.conversation import read_conversations
+
+    read = read_conversations([(q.text, q.conversation) for q in questions])  # follow-ups, in their conversation
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     written = 0
     close: Callable[[], None] = lambda: None  # noqa: E731
     try:
         write, close = _writer(out, fmt)
         with progress_bar() as bar, _deferred_interrupt() as interrupted:
-            for result in answerer.ask_stream([q.text for q in questions], [q.id for q in questions], top_k):
-                write(result)
+            texts = [r or q.text for q, r in zip(questions, read, strict=True)]
+            results = answerer.ask_stream(texts, [q.id for q in questions], top_k)
+            for q, read_as, result in zip(questions, read, results, strict=False):
+                write(replace(result, question=q.text, read_as=read_as))  # the record keeps the question as typed
                 written += 1
                 if interrupted():
                     raise KeyboardInterrupt
