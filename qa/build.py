@@ -99,8 +99,14 @@ def build(
     progress: Progress = _no_progress,
     wait: float = 0.0,
     chunker: ChunkerSettings | None = None,
+    workers: int = 0,
+    cluster: str | None = None,
 ) -> BuildReport:
-    """Bring the index in ``settings.index`` up to date with ``settings.seeds``."""
+    """Bring the index in ``settings.index`` up to date with ``settings.seeds``.
+
+    ``workers`` / ``cluster``: embed with N local Dask worker processes, or on a Dask scheduler's workers
+    (``tcp://HOST:PORT``); the index is byte-identical to a one-process build (see qa.cluster).
+    """
     # numpy first: if ctrl+c lands while onnxruntime's native init imports numpy, onnxruntime prints a traceback and
     # raises a bare ImportError; interrupted in a plain import it is a clean KeyboardInterrupt ("interrupted").
     import numpy  # noqa: F401
@@ -146,7 +152,7 @@ def build(
                 counts["unchanged"] += 1
             else:  # new or changed here, though its content may be stored under another name (moved, renamed)
                 counts["updated" if known else "added"] += 1
-        embedded = _embed(embedder, todo, progress)
+        embedded = _embed(embedder, todo, progress, workers, cluster)
         removed = len(previous.sources - {e.article.source for e in entries}) if previous else 0
         up_to_date = previous is not None and previous.holds(entries, skipped)
         n_chunks = int(previous.version.manifest["chunks"]) if up_to_date and previous else 0
@@ -371,7 +377,9 @@ def _read_records(
             counts["updated" if known else "added"] += 1
 
 
-def _embed(embedder: Embedder, todo: list[_Entry], progress: Progress) -> int:
+def _embed(
+    embedder: Embedder, todo: list[_Entry], progress: Progress, workers: int = 0, cluster: str | None = None
+) -> int:
     texts = [c.text for e in todo for c in e.chunks]
     spans = [[(s - c.start, e - c.start) for s, e in c.sentences] for e in todo for c in e.chunks]
     done = 0
@@ -383,7 +391,12 @@ def _embed(embedder: Embedder, todo: list[_Entry], progress: Progress) -> int:
         done += n
         progress("embedding", done, total)
 
-    vectors, sentence_vectors = embedder.encode_documents(texts, spans=spans, progress=step)
+    if (workers or cluster) and texts:  # Dask, imported only when asked for
+        from qa.cluster import encode_documents
+
+        vectors, sentence_vectors = encode_documents(embedder, texts, spans, step, workers, cluster)
+    else:
+        vectors, sentence_vectors = embedder.encode_documents(texts, spans=spans, progress=step)
     i = 0
     for entry in todo:
         n = len(entry.chunks)

@@ -160,16 +160,19 @@ def index() -> None:
 @path_options
 @click.option("--full", is_flag=True, help="Re-embed every article instead of reusing unchanged ones.")
 @click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another build.")
+@click.option("--workers", type=click.IntRange(1, 256), help="Embed with N local worker processes (Dask).")
+@click.option("--cluster", metavar="tcp://HOST:PORT", help="Embed on the workers of this Dask scheduler.")
 @links_option
 def index_build(
-    seeds: Path | None, index: Path | None, model: str | None, full: bool, wait: float, follow_links: bool
-) -> None:
+    seeds: Path | None, index: Path | None, model: str | None, full: bool, wait: float, follow_links: bool,
+    workers: int | None, cluster: str | None,
+) -> None:  # fmt: skip
     """Build or update the index from the articles folder (incremental, crash-safe)."""
     from qa.build import build
 
     settings = _settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None)
     with progress_bar() as bar:
-        report = build(settings, full=full, progress=bar, wait=wait)
+        report = build(settings, full=full, progress=bar, wait=wait, workers=workers or 0, cluster=cluster)
     from qa.render import one_line
 
     for warning in report.warnings:
@@ -351,6 +354,21 @@ def _print_result(result: Any, fmt: str) -> None:
         Console().print(rich_result(result))
     else:
         click.echo(plain(result))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless a token).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--token", envvar="QA_TOKEN", help="Require `Authorization: Bearer TOKEN` [env QA_TOKEN].")
+@path_options
+def serve(host: str, port: int, token: str | None, seeds: Path | None, index: Path | None, model: str | None) -> None:
+    """Answer over HTTP (JSON): POST /ask, POST /ask/batch, GET /articles, GET /health; see /openapi.json."""
+    try:
+        from qa.serve import check_bind, run
+    except ImportError as exc:  # starlette or uvicorn missing from a trimmed install
+        raise ConfigError(f"qa serve needs starlette and uvicorn ({exc.name} is missing): pip install starlette uvicorn")
+    check_bind(host, token)
+    run(_settings(seeds=seeds, index=index, model=model), host, port, token)
 
 
 @cli.command()
