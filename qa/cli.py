@@ -61,6 +61,44 @@ def path_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--since/--until/--section/--source/--author, handed to the command as one ``filters`` (qa.filters.Filters);
+    a date that cannot be read is a usage error."""
+    import functools
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, since: str | None, until: str | None, section: str | None, source_glob: str | None,
+                author: str | None, **kw: Any) -> Any:  # fmt: skip
+        from qa.filters import DateError, Filters
+
+        try:
+            filters = Filters.parse(since, until, section, source_glob, author)
+        except DateError as exc:
+            raise click.UsageError(str(exc)) from exc
+        return f(*args, filters=filters, **kw)
+
+    options = (
+        ("--author", "author", "Only articles whose byline holds NAME (any case).", "NAME"),
+        ("--source", "source_glob", "Only articles whose path (or outlet) matches GLOB, e.g. 'politics/*'.", "GLOB"),
+        ("--section", "section", "Only articles of this section (any case).", "NAME"),
+        ("--until", "until", "Only articles dated up to DATE (2005-03-11, 2005-03, 2005, 'March 2005').", "DATE"),
+        ("--since", "since", "Only articles dated from DATE on (a month or year: from its first day).", "DATE"),
+    )
+    for flag, name, text, metavar in options:
+        wrapper = click.option(flag, name, metavar=metavar, help=text)(wrapper)
+    return wrapper
+
+
+def _filter_mask(answerer: Any, filters: Any) -> Any:
+    """The chunk mask for ``filters`` (None when nothing is filtered); no matching article is one clear error."""
+    if not filters:
+        return None
+    mask = filters.mask(answerer.searcher.version)
+    if not mask.any():
+        raise QAError(f"no indexed article matches the filters ({filters.describe()}); `qa index list` shows them")
+    return mask
+
+
 def links_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--follow-links", is_flag=True,
@@ -207,6 +245,54 @@ def index_status(seeds: Path | None, index: Path | None, model: str | None, foll
     click.echo("up to date" if not (st.stale or st.outdated or change) else "stale: run `qa index build`")
 
 
+@index.command("list")
+@click.option("--sort", type=click.Choice(["date", "source", "title"]), default="date", show_default=True,
+              help="Order of the list (undated articles come last).")  # fmt: skip
+@click.option("--reverse", is_flag=True, help="Reverse the order (newest first, with --sort date).")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default=None,
+              help="Output [a table on a terminal, tab-separated text otherwise].")  # fmt: skip
+@path_options
+@filter_options
+def index_list(
+    sort: str, reverse: bool, fmt: str | None, seeds: Path | None, index: Path | None, model: str | None, filters: Any
+) -> None:
+    """The indexed articles: source, headline, date, section, byline and number of passages."""
+    from qa import store
+    from qa.catalog import COLUMNS, list_articles
+    from qa.render import one_line
+
+    settings = _settings(seeds=seeds, index=index, model=model)
+    version = store.Version.open(settings.index)
+    try:
+        items = list_articles(version.db, filters, sort, reverse)
+    finally:
+        version.close()
+    fmt = fmt or ("table" if sys.stdout.isatty() else "tsv")
+    if fmt == "json":
+        from qa.batch import to_json
+
+        click.echo(to_json([a.to_record() for a in items], indent=1))
+    elif fmt == "tsv":
+        def cell(value: Any) -> str:  # one line, no tabs: a field never spills into the next
+            return "" if value is None else one_line(str(value)).replace("\u2409", " ")
+
+        lines = ["\t".join(COLUMNS)] + ["\t".join(cell(getattr(a, c)) for c in COLUMNS) for a in items]
+        click.echo("\n".join(lines))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for name in COLUMNS:
+            table.add_column(name, justify="right" if name == "passages" else "left",
+                             overflow="fold" if name == "source" else "ellipsis", no_wrap=name != "source")  # fmt: skip
+        for a in items:
+            table.add_row(*(Text(one_line(str(getattr(a, c) or ""))) for c in COLUMNS))
+        Console().print(table)
+        _err(f"{len(items)} article{'s' * (len(items) != 1)}" + (f" ({filters.describe()})" if filters else ""))
+
+
 @cli.command()
 @click.argument("question", required=False)
 @click.option(
@@ -222,9 +308,10 @@ def index_status(seeds: Path | None, index: Path | None, model: str | None, foll
 @click.option("--skip-bad", is_flag=True, help="Skip malformed lines of the question file instead of failing.")
 @path_options
 @links_option
+@filter_options
 def ask(
     question: str | None, file: str | None, top_k: int | None, fmt: str | None, output: Path | None,
-    skip_bad: bool, seeds: Path | None, index: Path | None, model: str | None, follow_links: bool,
+    skip_bad: bool, seeds: Path | None, index: Path | None, model: str | None, follow_links: bool, filters: Any,
 ) -> None:  # fmt: skip
     """Answer QUESTION, or every question in --file."""
     from qa.batch import repair
@@ -252,13 +339,16 @@ def ask(
         fmt = fmt or "text"
     with progress_bar() as bar:
         answerer, _ = ready_answerer(settings, _err, bar)
+    allowed = _filter_mask(answerer, filters)
     if question is not None:
-        _print_result(answerer.ask(question, settings.top_k), fmt)
+        _print_result(answerer.ask(question, settings.top_k, allowed=allowed), fmt)
         return
-    _ask_file(answerer, questions, settings.top_k, fmt, output)
+    _ask_file(answerer, questions, settings.top_k, fmt, output, allowed)
 
 
-def _ask_file(answerer: Any, questions: list[Any], top_k: int, fmt: str, output: Path | None) -> None:
+def _ask_file(
+    answerer: Any, questions: list[Any], top_k: int, fmt: str, output: Path | None, allowed: Any = None
+) -> None:
     from dataclasses import replace
 
     from qa.conversation import read_conversations
@@ -271,7 +361,7 @@ def _ask_file(answerer: Any, questions: list[Any], top_k: int, fmt: str, output:
         write, close = _writer(out, fmt)
         with progress_bar() as bar, _deferred_interrupt() as interrupted:
             texts = [r or q.text for q, r in zip(questions, read, strict=True)]
-            results = answerer.ask_stream(texts, [q.id for q in questions], top_k)
+            results = answerer.ask_stream(texts, [q.id for q in questions], top_k, allowed=allowed)
             for q, read_as, result in zip(questions, read, results, strict=False):
                 write(replace(result, question=q.text, read_as=read_as))  # the record keeps the question as typed
                 written += 1
@@ -387,6 +477,7 @@ def show(source: str, seeds: Path | None, index: Path | None, model: str | None)
             row = version.db.execute("SELECT text FROM articles WHERE source = ?", (name,)).fetchone()
             if row is not None:
                 break
+        head = _article_head(version.db, name) if row is not None and sys.stdout.isatty() else None
     finally:
         version.close()
     if row is None:
@@ -394,8 +485,31 @@ def show(source: str, seeds: Path | None, index: Path | None, model: str | None)
     text = row[0]
     if sys.stdout.isatty():  # a terminal gets visible control characters and a final newline for the prompt
         text = safe(text) + ("" if text.endswith("\n") else "\n")
+        if head:  # headline, date, byline, section, URL: on a terminal only (a pipe gets the exact indexed text)
+            from rich.console import Console
+
+            Console().print(head)
     # color=True: click would strip escape sequences from a pipe, and a pipe must get the exact indexed text.
     click.echo(text, nl=False, color=True)
+
+
+def _article_head(db: Any, source: str) -> Any:
+    """The article's headline in bold, then its date, byline, section and URL (whichever the index knows)."""
+    from rich.console import Group
+    from rich.rule import Rule
+    from rich.text import Text
+
+    from qa.catalog import list_articles
+    from qa.filters import Filters
+    from qa.render import one_line
+
+    found = list_articles(db, Filters(source=source))
+    if not found:
+        return None
+    a = found[0]
+    parts = [a.date, a.author and f"by {a.author}", a.section, a.url]
+    facts = " · ".join(one_line(str(p)) for p in parts if p)
+    return Group(Text(one_line(a.title), style="bold"), *([Text(facts, style="dim")] if facts else []), Rule())
 
 
 def _source_names(source: str, seeds: Path) -> list[str]:
@@ -469,9 +583,10 @@ def eval_group() -> None:
 @eval_options
 @path_options
 @links_option
+@filter_options
 def eval_questions(
     questions: Path, split: str | None, method: str, json_out: Path | None, seeds: Path | None, index: Path | None,
-    model: str | None, follow_links: bool,
+    model: str | None, follow_links: bool, filters: Any,
 ) -> None:  # fmt: skip
     """Hit@1/3/10, MRR@10, highlight accuracy and misses of our JSONL questions against the current index; lines
     marked "unanswerable": true measure how often the articles' silence still gets a confident answer."""
@@ -485,7 +600,7 @@ def eval_questions(
     items = load_questions(questions, split)
     with progress_bar() as bar:
         answerer, _ = ready_answerer(settings, _err, bar)
-        report = run_questions(answerer, items, _methods(method), bar)
+        report = run_questions(answerer, items, _methods(method), bar, allowed=_filter_mask(answerer, filters))
     _show_report(report, json_out)
 
 

@@ -136,7 +136,9 @@ class Filters:
                 params += [pattern] * (2 if meta else 1)
             else:  # a file, a folder, or an outlet's name
                 folder = pattern.rstrip("/") + "/"
-                clauses.append("a.source = ? OR substr(a.source, 1, ?) = ?" + (f" OR {outlet} = lower(?)" if meta else ""))
+                clauses.append(
+                    "a.source = ? OR substr(a.source, 1, ?) = ?" + (f" OR {outlet} = lower(?)" if meta else "")
+                )
                 params += [pattern, len(folder), folder] + ([pattern] if meta else [])
         return " AND ".join(f"({c})" for c in clauses) or "1", params
 

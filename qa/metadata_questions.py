@@ -36,8 +36,10 @@ _WHO = [
 ]
 _WHEN = r"^\s*(?:when|(?:on\s+)?(?:what|which)\s+(?:date|day))\b"
 _DATE_FORMS = [
-    rf"{_WHEN}(?=.*\b{_ARTICLE}\b).*\b(?:publish|published|post|posted|written|write|wrote|print|printed|run|ran|"
-    r"release|released|filed|dated|come\s+out|came\s+out)\b",
+    (
+        rf"{_WHEN}(?=.*\b{_ARTICLE}\b).*\b(?:publish|published|post|posted|written|write|wrote|print|printed|run|"
+        r"ran|release|released|filed|dated|come\s+out|came\s+out)\b"
+    ),
     rf"{_WHEN}\s+(?:was|were|is)\s+(?:it|this|that)\s+(?:first\s+)?(?:reported|published)\b",
     rf"{_WHEN}\s+did\s+.{{1,60}}?\b(?:report|cover|break)\b",
     rf"\bpublication\s+date\b|\bdate\s+of\s+(?:the\s+)?{_ARTICLE}\b|\bwhen\s+was\s+the\s+{_ARTICLE}\s+from\b",
@@ -57,7 +59,7 @@ _PERIOD_WORDS = (
 
 
 def asks_for(question: str) -> str | None:
-    """"byline" for a question about who wrote an article, "date" for when it was published, else None."""
+    """BYLINE for a question about who wrote an article, DATE for when it was published, else None."""
     if _WHO_RE.search(question):
         return BYLINE
     if _DATE_RE.search(question):

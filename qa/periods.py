@@ -98,9 +98,7 @@ def prefer(
     if len(answers) < top_k:  # fewer passages in the period than asked for: the rest from all articles, after them
         seen = {(a.source, a.start) for a in answers}
         answers += [a for a in result.answers if (a.source, a.start) not in seen][: top_k - len(answers)]
-    return dataclasses.replace(
-        inner, answers=_ranked(answers), notice=f"preferring articles from {period.label}"
-    )
+    return dataclasses.replace(inner, answers=_ranked(answers), notice=f"preferring articles from {period.label}")
 
 
 def _latest(

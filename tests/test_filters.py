@@ -149,7 +149,11 @@ class TestEvalWithFilters:
     def test_eval_searches_only_the_filtered_articles(self, qa, dated, tmp_path: Path) -> None:
         questions = tmp_path / "q.jsonl"
         lines = [
-            {"id": "cut", "question": "How much did the autumn budget cut from the bus service?", "expect": ["400,000"]},
+            {
+                "id": "cut",
+                "question": "How much did the autumn budget cut from the bus service?",
+                "expect": ["400,000"],
+            },
             {"id": "bridge", "question": "When will the Kestrel Bridge reopen to lorries?", "expect": ["August"]},
         ]
         questions.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")

@@ -26,7 +26,13 @@ class TestList:
         assert table[0] == ["source", "title", "date", "section", "author", "passages"]
         assert [r[0] for r in table[1:]] == BY_DATE  # by date, the undated article last
         mill = next(r for r in table if r[0] == "business/mill.html")
-        assert mill[1:] == ["Vell paper mill to close after ninety years", "2005-01-15", "Business", "Tobias Grell", "1"]
+        assert mill[1:] == [
+            "Vell paper mill to close after ninety years",
+            "2005-01-15",
+            "Business",
+            "Tobias Grell",
+            "1",
+        ]
         undated = table[-1]
         assert undated[2] == "" and undated[4] == ""
         assert all(len(r) == 6 for r in table) and all(int(r[5]) >= 1 for r in table[1:])
@@ -35,9 +41,7 @@ class TestList:
         run = qa("index", "list", "--reverse", *dated.args())
         assert [r[0] for r in rows(run.out)[1:]] == BY_DATE[-2::-1] + ["notes/undated.txt"]
 
-    @pytest.mark.parametrize(
-        ("sort", "key"), [("source", lambda r: r[0]), ("title", lambda r: r[1].casefold())]
-    )
+    @pytest.mark.parametrize(("sort", "key"), [("source", lambda r: r[0]), ("title", lambda r: r[1].casefold())])
     def test_sorted_by_source_or_title(self, qa, dated, sort: str, key) -> None:  # type: ignore[no-untyped-def]
         table = rows(qa("index", "list", "--sort", sort, *dated.args()).out)[1:]
         assert table == sorted(table, key=key) and len(table) == len(ARTICLES)

@@ -23,6 +23,7 @@ from qa.tui.answer_card import AnswerCard, citation
 from qa.tui.build_bar import BuildBar
 from qa.tui.conversation import Conversation
 from qa.tui.engine import Engine, describe
+from qa.tui.filter_line import is_command, take_command
 from qa.tui.question_input import QuestionInput
 from qa.tui.status_bar import StatusBar
 
@@ -39,6 +40,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+l", "clear", "Clear", show=False, tooltip="Clear the conversation (asks first)"),
         Binding("ctrl+g", "ask_as_typed", "As typed", show=False, tooltip="Ask the last follow-up as typed"),
         Binding("ctrl+r", "rebuild", "Rebuild", tooltip="Rebuild the index from the articles folder"),
+        Binding("f2", "articles", "Articles", show=False, tooltip="The indexed articles, sortable and filterable"),
         Binding("pageup", "page(-1)", "Page up", show=False, tooltip="Scroll the conversation up a page"),
         Binding("pagedown", "page(1)", "Page down", show=False, tooltip="Scroll the conversation down a page"),
         Binding("tab", "cycle(1)", "Next", show=False, tooltip="From the question box to the newest answer card"),
@@ -74,7 +76,11 @@ class ChatScreen(Screen[None]):
     # -- asking -----------------------------------------------------------------------------------------------
     @on(QuestionInput.Asked)
     def ask(self, event: QuestionInput.Asked) -> None:
-        self._ask(event.question, self.talk.read(event.question))
+        question = event.question
+        if is_command(question):  # "/since 2005-03 /section politics [question]" (qa.tui.filter_line)
+            question = take_command(self, question)
+        if question:
+            self._ask(question, self.talk.read(question))
 
     def _ask(self, question: str, read_as: str | None) -> None:
         """Ask ``question``, searching ``read_as`` (its reading in the conversation so far) when there is one."""
@@ -225,6 +231,11 @@ class ChatScreen(Screen[None]):
 
         question = f"Clear the conversation ({count} question{'s' * (count != 1)})? It cannot be undone."
         self.app.push_screen(ConfirmDialog("Clear the conversation", question), clear)
+
+    def action_articles(self) -> None:
+        from qa.tui.articles_screen import ArticlesScreen
+
+        self.app.push_screen(ArticlesScreen(self.engine))
 
     def action_rebuild(self) -> None:
         if why_not := self.engine.rebuild():

@@ -28,6 +28,30 @@ def chat_commands(chat: ChatScreen) -> Iterator[SystemCommand]:
     yield SystemCommand("Rebuild the index", "Read the articles folder again (ctrl+r)", chat.action_rebuild)
     yield SystemCommand("Clear the conversation", "Remove every question and answer (ctrl+l)", chat.action_clear)
     yield SystemCommand("Clear the question history", "Forget the questions kept between runs", chat.clear_history)
+    yield from filter_commands(chat)
+
+
+def filter_commands(chat: ChatScreen) -> Iterator[SystemCommand]:
+    """The article list and the filters (qa.tui.filter_line): typed as /commands in the question box, or here."""
+    from qa.tui.filter_line import HELP, set_filters
+
+    def start_filter() -> None:
+        chat.question.value = "/since "
+        chat.question.cursor_position = len(chat.question.value)
+        chat.question.focus()
+        chat.notify(HELP, title="Type the filters, then Enter", markup=False)
+
+    def clear() -> None:
+        from qa.filters import Filters
+
+        set_filters(chat, Filters())
+        chat.notify("none: every article answers", title="Filters")
+
+    yield SystemCommand("Browse the articles", "The indexed articles: sort, filter, open (F2)", chat.action_articles)
+    yield SystemCommand("Filter the articles answers come from", "By date, section, source or byline (/since …)",
+                        start_filter)  # fmt: skip
+    if chat.engine.filters:
+        yield SystemCommand("Clear the filters", f"Now: {chat.engine.filters.describe()}", clear)
 
 
 def screenshot_folder() -> Path:

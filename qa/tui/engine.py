@@ -9,8 +9,9 @@ built one, so a rebuild never pulls the index from under a question.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
 from textual.message import Message
@@ -18,11 +19,14 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from qa.errors import QAError
+from qa.filters import Filters
 from qa.records import Answer, BuildReport, Result
 from qa.settings import Settings
 
 if TYPE_CHECKING:
     from qa.answer import Answerer
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ class Engine(Widget):
         self.error: str | None = None  # why the index could not be opened, until one is
         self.pending: list[tuple[int, str]] = []
         self.read_as: dict[int, str] = {}  # key -> a follow-up's standalone reading, searched instead of the question
+        self.filters = Filters()  # the active filters (qa.filters), set by the screen; each question keeps its own
+        self._filters_of: dict[int, Filters] = {}
+        self._masks: dict[tuple[Filters, int], Any] = {}  # chunk masks by filters and open answerer
         self._answerer: Answerer | None = None
         self._lock = threading.Lock()
 
@@ -113,6 +120,8 @@ class Engine(Widget):
         follow-up's standalone reading, is what is searched; the Result keeps the question as typed."""
         if read_as:
             self.read_as[key] = read_as
+        if self.filters:
+            self._filters_of[key] = self.filters
         if self.ready and not self.building:
             self._ask(key, question)
         else:
@@ -204,7 +213,8 @@ class Engine(Widget):
                 if self._answerer is None:
                     raise QAError("there is no index to answer from; press ctrl+r to build it")
                 read_as = self.read_as.get(key)
-                result = self._answerer.ask(read_as or question, self.settings.top_k, qid=str(key))
+                allowed = self._allowed(self._filters_of.get(key))
+                result = self._answerer.ask(read_as or question, self.settings.top_k, qid=str(key), allowed=allowed)
             if read_as:
                 result = replace(result, question=question, read_as=read_as)
         except Exception as exc:  # noqa: BLE001
@@ -231,6 +241,25 @@ class Engine(Widget):
             return
         text = str(meta.pop("text"))
         self.post_message(self.ArticleLoaded(answer, text, meta, kept))
+
+    def _allowed(self, filters: Filters | None) -> Any:
+        """The chunk mask of ``filters`` over the open index (cached), None for no filters; call under the lock."""
+        if not filters or self._answerer is None:
+            return None
+        key = (filters, id(self._answerer))
+        if key not in self._masks:
+            self._masks = {k: v for k, v in self._masks.items() if k[1] == key[1]}  # masks of a closed index go
+            self._masks[key] = filters.mask(self._answerer.searcher.version)
+        if not self._masks[key].any():
+            raise QAError(f"no article matches the filters ({filters.describe()}); /clear removes them")
+        return self._masks[key]
+
+    def with_answerer(self, use: Callable[[Answerer], T]) -> T:
+        """``use(answerer)`` under the lock, from a worker thread (the articles screen reads the index this way)."""
+        with self._lock:
+            if self._answerer is None:
+                raise QAError("there is no index open yet")
+            return use(self._answerer)
 
     def _swap(self, answerer: Answerer) -> None:
         with self._lock:

@@ -24,10 +24,13 @@ class StatusBar(Horizontal):
         # Built here, not in compose: the engine can report before this widget's children are mounted.
         self._state = Label(Content("loading model…"), id="state", classes="busy")
         self._info = Label(Content(""), id="info")
+        self._filters = Label(Content(""), id="filters")  # the active filters (qa.tui.filter_line), hidden when none
+        self._filters.display = False
         self.index: IndexInfo | None = None  # what the info text was made from
 
     def compose(self) -> ComposeResult:
         yield self._state
+        yield self._filters
         yield self._info
 
     def set_state(self, text: str, kind: str = "busy") -> None:
@@ -42,6 +45,15 @@ class StatusBar(Horizontal):
     @property
     def info(self) -> str:
         return str(self._info.content)
+
+    @property
+    def filters(self) -> str:
+        return str(self._filters.content)
+
+    def set_filters(self, text: str) -> None:
+        """The active filters ("since 2005-03-01, section politics"), or "" for none."""
+        self._filters.update(Content(safe(f"filters: {text}" if text else "")))
+        self._filters.display = bool(text)
 
     def set_info(self, info: IndexInfo) -> None:
         self.index = info
