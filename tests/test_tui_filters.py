@@ -180,3 +180,13 @@ class TestArticlesScreen:
             await pilot.pause(0.3)
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ArticlesScreen), what="the articles screen")
+
+
+class TestMetadataAnswerCard:
+    async def test_the_card_says_the_byline_answers(self, settings) -> None:
+        app = QAApp(settings)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await ready(pilot)
+            card = await ask(pilot, "Who wrote the story about the rowing regatta?")
+            assert card.answer.answer_from == "byline"
+            assert "Kofi Adeyemi  from the article's byline" in card.render().plain

@@ -204,7 +204,10 @@ class AnswerCard(Widget, can_focus=True):
             lines.append(Content("No confident answer. The closest passages:").stylize(NOTICE))
         lines.append(Content(safe(byline(answer))).stylize(HEAD))
         if short := getattr(answer, "short_answer", None):
-            lines.append(Content(safe(str(short))).stylize(ANSWER))
+            line = Content(safe(str(short))).stylize(ANSWER)
+            if origin := getattr(answer, "answer_from", None):  # "who wrote …?": the byline, not the passage, answers
+                line = line + Content(f"  from the article's {origin}").stylize(HEAD)
+            lines.append(line)
         lines.append(passage_content(answer))
         if answer.also_in:
             lines.append(Content("also in: " + ", ".join(safe(s) for s in answer.also_in)).stylize(ALSO))
