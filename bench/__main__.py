@@ -1,7 +1,8 @@
 """``python -m bench [NAME ...]``: run the benchmarks, print one table, write bench/results/latest.json.
 
 Every figure is printed beside the baseline it is judged against, measured in the same run, with the ratio and the
-target. Names: cold, index, quality, incremental, latency, ann, bm25 (ann and bm25 build 1M-item indexes: minutes).
+target. Names: cold, index, quality, incremental, latency, ann, bm25, workers, serve (ann and bm25 build 1M-item
+indexes: minutes; serve runs --seconds twice).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from bench.common import RESULTS, Row, load, say
 
-BENCHES = ("cold", "index", "quality", "incremental", "latency", "ann", "bm25")
+BENCHES = ("cold", "index", "quality", "incremental", "latency", "ann", "bm25", "workers", "serve")
 DEFAULT = BENCHES
 
 
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         "names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all): {', '.join(BENCHES)}"
     )
     parser.add_argument("--fresh", action="store_true", help="rebuild cached 1M indexes (ann, bm25)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each serve load run (default 60)")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON results file")
     args = parser.parse_args(argv)
     names = args.names or list(DEFAULT)
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_at_start": load(),
     }
     rows: list[Row] = []
-    context: dict[str, object] = {}  # figures one benchmark passes to another (e.g. the full build time)
+    context: dict[str, object] = {"seconds": args.seconds}  # figures one benchmark passes to another (and --seconds)
     for name in names:
         say(f"{name}: start")
         module = importlib.import_module(f"bench.{name}")

@@ -104,7 +104,7 @@ class LiveAnswerer:
     def _load(self) -> bool:
         try:
             answerer = Answerer(Searcher.open(self.root))
-        except (QAError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure (damaged, removed mid-open): the open one answers on
             self.say(f"the new index version did not open ({exc}); answering from {self._held.name}")
             with self._lock:
                 self._loading = False

@@ -232,3 +232,22 @@ def _catch(errors: list[BaseException], fn, *args) -> None:
         fn(*args)
     except BaseException as exc:  # noqa: BLE001
         errors.append(exc)
+
+
+class TestLiveAnswerer:
+    def test_a_version_in_use_is_closed_only_when_its_last_request_ends(self, ready_index: Paths) -> None:
+        import sqlite3
+
+        from qa.live import LiveAnswerer
+        from qa.session import open_answerer
+
+        live = LiveAnswerer(ready_index.index, open_answerer(Settings.from_env()))
+        with live.using() as held:
+            assert live.reload()  # a new Answerer is swapped in while this request holds the old one
+            assert live._held is not held and held.retired
+            assert held.answerer.ask(FACTS[0][0]).answers  # still answering: not closed under the request
+        with pytest.raises(sqlite3.ProgrammingError):  # closed once the request let go
+            held.answerer.searcher.version.db.execute("SELECT 1")
+        with live.using() as current:
+            assert current.answerer.ask(FACTS[0][0]).answers
+        live.close()
