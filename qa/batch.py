@@ -23,6 +23,7 @@ _C1 = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # and the line separators str.spli
 CSV_FIELDS = (
     "id", "question", "answered", "rank", "score", "source", "title", "passage",
     "start", "end", "highlight", "highlight_start", "highlight_end", "also_in", "read_as",
+    "short_answer", "short_answer_start", "short_answer_end", "answer_from", "date", "author", "section", "url", "page",
 )  # fmt: skip
 
 
