@@ -72,9 +72,11 @@ class TestWorkers:
         assert run.code == 0, run.err
         assert "chunks:" in run.out
 
-    def test_an_unreachable_scheduler_is_one_line(self, qa, qa_paths: Paths) -> None:
+    def test_an_unreachable_scheduler_is_one_line(self, qa, qa_paths: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+        from qa import cluster
         from tests.conftest import one_line_error
 
+        monkeypatch.setattr(cluster, "START_TIMEOUT", 3)  # the real wait is a minute
         write_articles(qa_paths.seeds)
         run = qa("index", "build", "--cluster", "tcp://127.0.0.1:9")
         assert run.code == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in one_line_error(run.err)
