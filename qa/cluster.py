@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,12 +86,13 @@ def encode_documents(
         order = sorted(range(n), key=lambda i: -len(encodings[i].ids))  # as Embedder._encode orders them
         step = BATCH * BATCHES_PER_TASK
         folder, int8 = str(embedder.folder.resolve()), int8_documents()
+        build = uuid.uuid4().hex[:12]  # task keys unique on a scheduler shared with other builds
         runs = {}
         for start in range(0, n, step):
             idx = order[start : start + step]
             future = client.submit(
                 _encode_run, folder, int8, [texts[i] for i in idx], [list(spans[i]) for i in idx],
-                retries=RETRIES, pure=False, key=f"qa-embed-{start // step}-{os.getpid()}-{id(texts)}",
+                retries=RETRIES, pure=False, key=f"qa-embed-{build}-{start // step}",
             )  # fmt: skip
             runs[future.key] = (future, idx)
         out = np.zeros((n, dim), dtype=np.float32)
