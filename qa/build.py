@@ -131,10 +131,13 @@ def build(
         skipped: list[tuple[str, int, int, str]] = []
         counts = {"added": 0, "updated": 0, "unchanged": 0}
         todo: list[_Entry] = []
+        hashed = {rel for path in paths if "#" in (rel := path.relative_to(settings.seeds).as_posix())}
         for n, path in enumerate(paths, 1):
             progress("reading", n, len(paths))
             if _many(path):  # PDFs, dumps, feeds, mail, web archives, zip/tar: an article per record (qa.sources)
-                _read_records(path, settings.seeds, previous, embedder, chunker, entries, todo, skipped, warnings, counts)
+                _read_records(
+                    path, settings.seeds, previous, embedder, chunker, entries, todo, skipped, warnings, counts, hashed
+                )
                 continue
             rel = path.relative_to(settings.seeds).as_posix()
             entry, reason = _read(path, settings.seeds, previous, embedder, chunker)
@@ -204,16 +207,63 @@ class _Previous:
         self.by_source = {r[1]: (r[0], r[2], r[3], r[4]) for r in rows}
         self.by_hash = {r[2]: r[0] for r in rows}  # a file moved or renamed keeps its vectors
         self.sources = set(self.by_source)
+        self._by_file: dict[str, list[str]] | None = None  # stored sources by the file that may hold them
+        self._skipped: dict[str, tuple[str, int, int, str]] | None = None
 
     def article_if_untouched(self, rel: str, size: int, mtime_ns: int) -> Article | None:
         """The stored article when the file's size and mtime are as recorded (as git does, no re-read)."""
         found = self.by_source.get(rel)
         if not found or (found[2], found[3]) != (size, mtime_ns) or not _has_metadata(self.version.manifest):
             return None
+        return self._stored_article(found[0])
+
+    def records_if_untouched(
+        self, rel: str, size: int, mtime_ns: int, hashed: set[str]
+    ) -> list[Article | tuple[str, str]] | None:
+        """A multi-record file's stored records (articles, and (source, reason) for records that were skipped) when
+        the file's size and mtime are those all of them were stored with: a 10,000-page WARC is not read again.
+
+        ``hashed``: the files being indexed whose names hold '#', so that the records of ``a.jsonl#1.jsonl`` are
+        never taken for records of ``a.jsonl``. None when the file changed, or nothing of it is stored.
+        """
+        if not _has_metadata(self.version.manifest):
+            return None
+        if self._by_file is None:
+            self._skipped = {row[0]: row for row in self.version.db.execute("SELECT * FROM skipped")}
+            self._by_file = {}
+            for source in (*self.by_source, *self._skipped):
+                self._by_file.setdefault(source, []).append(source)  # a PDF or an .eml: the file is the record
+                cut = source.find("#")
+                while cut > 0:
+                    self._by_file.setdefault(source[:cut], []).append(source)
+                    cut = source.find("#", cut + 1)
+        assert self._skipped is not None  # filled with _by_file
+        longer = [f for f in hashed if f != rel and f.startswith(rel + "#")]
+        sources = [s for s in self._by_file.get(rel, ()) if not any(s == f or s.startswith(f + "#") for f in longer)]
+        if not sources:
+            return None
+        skipped = self._skipped
+
+        def stamp(source: str) -> tuple[int, int]:
+            """(size, mtime) the record was stored with."""
+            found = self.by_source.get(source)
+            return (found[2], found[3]) if found else (skipped[source][1], skipped[source][2])
+
+        if any(stamp(source) != (size, mtime_ns) for source in sources):
+            return None
+        out: list[Article | tuple[str, str]] = []
+        for source in sorted(sources, key=lambda s: (s not in self.by_source, self.by_source.get(s, (0,))[0], s)):
+            if source in self.by_source:
+                out.append(self._stored_article(self.by_source[source][0]))
+            else:
+                out.append((source, self._skipped[source][3]))
+        return out
+
+    def _stored_article(self, article_id: int) -> Article:
         row = self.version.db.execute(
             "SELECT a.source, a.title, a.text, a.content_hash, a.kind, a.date, a.author, m.section, m.url, m.outlet, "
             "m.pages FROM articles a LEFT JOIN article_meta m ON m.article_id = a.id WHERE a.id = ?",
-            (found[0],),
+            (article_id,),
         ).fetchone()
         source, title, text, digest, kind, date, author, section, url, outlet, pages = row
         # No blocks: an untouched article's chunks are reused as stored, never re-chunked.
@@ -347,16 +397,25 @@ def _read_records(
     skipped: list[tuple[str, int, int, str]],
     warnings: list[str],
     counts: dict[str, int],
+    hashed: set[str],
 ) -> None:
     """Add every record of a multi-article file, each an article with its own source (``file#id``) and content hash.
 
     Each record is reused or embedded on its own, so a dump with one new line embeds one article. Every record
-    keeps the file's size and mtime: ``status`` marks the file's records changed when either changes.
+    keeps the file's size and mtime: ``status`` marks the file's records changed when either changes, and a file
+    whose size and mtime are unchanged is not read at all (its stored records are reused, as for single files).
     """
     from qa.sources import Skip, read_path
 
     size, mtime = _stat(path)
-    for item in read_path(path, seeds):
+    rel = path.relative_to(seeds).as_posix()
+    stored = previous.records_if_untouched(rel, size, mtime, hashed) if previous else None
+    items: Iterable[Article | Skip] = (
+        read_path(path, seeds)
+        if stored is None
+        else (Skip(*item) if isinstance(item, tuple) else item for item in stored)
+    )
+    for item in items:
         if isinstance(item, Skip):
             skipped.append((item.source, size, mtime, item.reason))
             warnings.append(f"{item.source}: {item.reason}")
