@@ -200,15 +200,19 @@ def index() -> None:
 @click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another build.")
 @click.option("--workers", type=click.IntRange(1, 256), help="Embed with N local worker processes (Dask).")
 @click.option("--cluster", metavar="tcp://HOST:PORT", help="Embed on the workers of this Dask scheduler.")
+@click.option("--watch", is_flag=True, help="Then keep watching the folder, as `qa index watch` does.")
 @links_option
 def index_build(
-    seeds: Path | None, index: Path | None, model: str | None, full: bool, wait: float, follow_links: bool,
-    workers: int | None, cluster: str | None,
+    seeds: Path | None, index: Path | None, model: str | None, full: bool, wait: float, watch: bool,
+    follow_links: bool, workers: int | None, cluster: str | None,
 ) -> None:  # fmt: skip
     """Build or update the index from the articles folder (incremental, crash-safe)."""
     from qa.build import build
 
     settings = _settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None)
+    if watch:
+        _watch(settings, full)
+        return
     with progress_bar() as bar:
         report = build(settings, full=full, progress=bar, wait=wait, workers=workers or 0, cluster=cluster)
     from qa.render import one_line
@@ -222,6 +226,37 @@ def index_build(
         + ("" if report.written else "index: up to date, nothing written\n")
         + f"seconds: {report.seconds:.1f}"
     )
+
+
+@index.command("watch")
+@path_options
+@click.option("--full", is_flag=True, help="Re-embed every article in the first build.")
+@links_option
+def index_watch(seeds: Path | None, index: Path | None, model: str | None, full: bool, follow_links: bool) -> None:
+    """Keep the index up to date: rebuild incrementally whenever files under the articles folder change.
+
+    One line per update (what changed, articles added/updated/removed, seconds); ctrl+c stops.
+    """
+    _watch(_settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None), full)
+
+
+def _watch(settings: Settings, full: bool) -> None:
+    from qa.render import one_line
+    from qa.watch import updates
+
+    said: set[str] = set()  # a file skipped at every build is said once, not once per update
+    try:
+        for n, update in enumerate(updates(settings, full=full)):
+            for warning in update.report.warnings if update.report else ():
+                if warning not in said:
+                    said.add(warning)
+                    _err(f"skipped or warned: {one_line(warning)}")
+            click.echo(update.summary())
+            sys.stdout.flush()  # one line per update, also through a pipe (`qa index watch | tee log`)
+            if n == 0:
+                _err(f"watching {settings.seeds} for changes (ctrl+c to stop)")
+    except KeyboardInterrupt:
+        _err("stopped")  # the way a watch ends: not an error
 
 
 @index.command("status")
