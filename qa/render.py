@@ -36,10 +36,17 @@ def plain(result: Result) -> str:
             lines.append(f"    {safe(a.highlight)}")
         else:
             lines.append(f"[{a.rank}] {safe(a.highlight)}")
-        lines.append(f"    {safe(a.title)} | {safe(a.source)} [{a.start}:{a.end}] score {a.score:.3f}")
+        lines.append(f"    {safe(a.title)} | {safe(a.source)}{where(a)} [{a.start}:{a.end}] score {a.score:.3f}")
+        if a.url:  # the original, to open: on a line of its own so a terminal can make it a link
+            lines.append(f"    {one_line(a.url)}")
         if a.also_in:
             lines.append(f"    also in: {', '.join(safe(s) for s in a.also_in)}")
     return "\n".join(lines)
+
+
+def where(answer: Answer) -> str:
+    """The page a PDF answer's highlight starts on (", page 4"), else nothing."""
+    return f", page {answer.page}" if answer.page else ""
 
 
 def passage_text(answer: Answer, style: str = "bold yellow"):  # -> rich.text.Text
@@ -64,10 +71,12 @@ def rich_result(result: Result):  # -> rich renderable
         parts.append(Text("No confident answer." + (" Closest passages:" if result.answers else ""), style="bold red"))
     for a in result.answers:
         title = Text(f"[{a.rank}] {safe(a.title)}", style="cyan")
-        subtitle = Text(f"{safe(a.source)} [{a.start}:{a.end}]  score {a.score:.3f}", style="dim")
+        subtitle = Text(f"{safe(a.source)}{where(a)} [{a.start}:{a.end}]  score {a.score:.3f}", style="dim")
         body = [Text(safe(a.highlight), style="bold"), Text(""), passage_text(a)]
         if a.answer_from:
             body.insert(0, Text(f"{safe(str(a.short_answer))} (from the article's {a.answer_from})", style="bold green"))
+        if a.url:  # shown, not made an OSC 8 link: no escape sequence carries text from the articles
+            body.append(Text(one_line(a.url), style="blue"))
         if a.also_in:
             body.append(Text("also in: " + ", ".join(safe(s) for s in a.also_in), style="green"))
         parts.append(Panel(Group(*body), title=title, subtitle=subtitle, title_align="left"))

@@ -16,11 +16,12 @@ class Settings:
     model: str = DEFAULT_MODEL
     top_k: int = 5
     follow_links: bool = False  # index links whose target lies outside the seeds folder
+    auto_update: bool = False  # the app rebuilds by itself when files in the seeds folder change
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Environment first (QA_SEEDS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_FOLLOW_LINKS), then explicit overrides that
-        are not None."""
+        """Environment first (QA_SEEDS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_FOLLOW_LINKS, QA_AUTO_UPDATE), then explicit
+        overrides that are not None."""
         env = os.environ
         base = cls(
             seeds=Path(env.get("QA_SEEDS", "seeds")),
@@ -28,6 +29,7 @@ class Settings:
             model=env.get("QA_MODEL", DEFAULT_MODEL),
             top_k=int(env.get("QA_TOP_K", "5") or 5),
             follow_links=env.get("QA_FOLLOW_LINKS", "").strip().lower() in ("1", "true", "yes", "on"),
+            auto_update=env.get("QA_AUTO_UPDATE", "").strip().lower() in ("1", "true", "yes", "on"),
         )
         given = {k: (Path(v) if k in ("seeds", "index") else v) for k, v in overrides.items() if v is not None}
         return replace(base, **given)  # type: ignore[arg-type]

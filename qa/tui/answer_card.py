@@ -74,6 +74,7 @@ class AnswerCard(Widget, can_focus=True):
         Binding("down,j", "move(1)", "Next card", show=False),
         Binding("c", "screen.copy_answer", "Copy answer", show=False),
         Binding("p", "screen.copy_passage", "Copy passage", show=False),
+        Binding("o", "screen.open_original", "Open the original", show=False, tooltip="Open the article's URL"),
         Binding("i", "details", "Details", show=False, tooltip="Show or hide the confidence and score figures"),
         Binding("escape", "screen.focus_input", "Back to the question box", show=False),
     ]
@@ -214,7 +215,7 @@ class AnswerCard(Widget, can_focus=True):
         if self.details and (details := self.details_text()):
             lines.append(Content(safe(details)).stylize(HEAD))
         if self.has_focus:
-            lines.append(Content(KEYS_HINT).stylize(HINT))
+            lines.append(Content(KEYS_HINT + (" · o original" if answer.url else "")).stylize(HINT))
         return Content("\n").join(lines)
 
 

@@ -24,6 +24,7 @@ from qa.tui.build_bar import BuildBar
 from qa.tui.conversation import Conversation
 from qa.tui.engine import Engine, describe
 from qa.tui.filter_line import is_command, take_command
+from qa.tui.folder_watcher import FolderWatcher
 from qa.tui.question_input import QuestionInput
 from qa.tui.status_bar import StatusBar
 
@@ -55,6 +56,7 @@ class ChatScreen(Screen[None]):
         self.build_bar = BuildBar(id="build")
         self.question = QuestionInput(id="question")
         self.status_bar = StatusBar(id="status")
+        self.watcher = FolderWatcher(settings, self.engine)  # offers (or runs) a rebuild when articles change
         self._asked = 0
         self.talk = Talk()  # the questions so far, for reading follow-ups (ctrl+l starts a new one)
         self._turns: dict[int, Turn] = {}  # card key -> its turn, which learns the card's short answer
@@ -66,6 +68,7 @@ class ChatScreen(Screen[None]):
         yield self.status_bar
         yield Footer(show_command_palette=False)
         yield self.engine
+        yield self.watcher
 
     def on_mount(self) -> None:
         self.question.focus()
@@ -125,6 +128,7 @@ class ChatScreen(Screen[None]):
         if r := event.report:
             text = f"{r.articles} articles, {r.chunks} chunks in {r.seconds:.1f} s"
             self.notify(text, title="Index built" if r.written else "Index up to date", markup=False)
+        self.watcher.index_ready()
 
     @on(Engine.Failed)
     def engine_failed(self, event: Engine.Failed) -> None:
@@ -137,6 +141,7 @@ class ChatScreen(Screen[None]):
             self.status_bar.set_state("ready (rebuild failed)" if self.engine.ready else "no index", "error")
             if self.engine.ready:
                 self.conversation.searching()  # what waited for the rebuild is answered from the old index
+            self.watcher.index_ready()
         elif event.during == "ask" and (card := self.conversation.card(event.key or 0)):
             card.fail(f"Could not answer: {event.text}")
 
@@ -240,6 +245,15 @@ class ChatScreen(Screen[None]):
     def action_rebuild(self) -> None:
         if why_not := self.engine.rebuild():
             self.notify(why_not, title="Rebuild", severity="warning")
+        else:
+            self.watcher.rebuilding()
+
+    def action_open_original(self) -> None:
+        """The selected answer's article as published (its URL), in the browser."""
+        from qa.tui.originals import open_original
+
+        if (card := self._selected()) and card.answer:
+            open_original(self, card.answer)
 
     def action_page(self, direction: int) -> None:
         if direction < 0:

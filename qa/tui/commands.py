@@ -26,6 +26,10 @@ def chat_commands(chat: ChatScreen) -> Iterator[SystemCommand]:
     yield SystemCommand("Copy the passage", "Copy the passage with its citation (ctrl+t)", chat.action_copy_passage)
     yield SystemCommand("Export the conversation", "Save it as Markdown (ctrl+s)", chat.action_export)
     yield SystemCommand("Rebuild the index", "Read the articles folder again (ctrl+r)", chat.action_rebuild)
+    yield SystemCommand("Update automatically", "Rebuild by itself when articles change: on or off [QA_AUTO_UPDATE=1]",
+                        chat.watcher.toggle_auto)  # fmt: skip
+    yield SystemCommand("Open the original", "The selected answer's article at its URL, in the browser (o)",
+                        chat.action_open_original)  # fmt: skip
     yield SystemCommand("Clear the conversation", "Remove every question and answer (ctrl+l)", chat.action_clear)
     yield SystemCommand("Clear the question history", "Forget the questions kept between runs", chat.clear_history)
     yield from filter_commands(chat)
