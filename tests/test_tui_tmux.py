@@ -2,7 +2,7 @@
 
 It starts the `qa` command with no index (so the first-run build runs), types the question the issue names before the
 model is ready, and reads the pane with `tmux capture-pane -e -p`: the passage naming Monica Rodriguez must be on
-screen with its sentence highlighted (a background colour set by escape codes around the sentence). Then ctrl+q must
+screen with its sentence highlighted (a background colour set by escape codes around the sentence), once. Then ctrl+q must
 quit cleanly, without a traceback. Needs tmux (`apt-get install -y tmux`; .ci/run installs it); skipped without it.
 """
 
@@ -127,25 +127,25 @@ def test_qa_answers_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait_for(lambda s: "Ask a question" in s, 30, "the first paint")
     tmux("send-keys", "-t", "qa", "-l", QUESTION)  # typed while the index is built and the model loads
     tmux("send-keys", "-t", "qa", "Enter")
-    tmux.wait_for(lambda s: s.count(NAME) >= 2, 300, "the answer card (answer sentence and passage)")
+    tmux.wait_for(lambda s: NAME in s and "Council members" in s, 300, "the answer card")
+    time.sleep(0.3)  # the card's last paint
 
     lines = [line for line in tmux.capture(escapes=True).splitlines() if NAME in re.sub(_SGR, "", line)]
-    assert len(lines) >= 2, "the answer sentence and the passage both name her"
-    marked = []
+    in_passage = []
     for line in lines:
         cells = styled(line)
         text = "".join(ch for ch, _ in cells)
         at = text.index(NAME)
         start = text.rfind("Council", 0, at)  # the sentence begins "Council members ..."
-        assert start >= 0, text
+        if start < 0:
+            continue  # the short answer line above the passage names her too
         sentence = {style for _, style in cells[start : at + len(NAME)]}
         assert len(sentence) == 1, f"one style over the whole sentence, got {sentence}"
         ((bold, _, background),) = sentence
-        assert bold, "the sentence is bold"
         around = cells[start - 1][1][2]  # the card's padding cell just before the sentence
-        marked.append(background != around)
-    # The answer line is prominent text on the card; the passage's copy of the sentence has a marker background.
-    assert marked[:2] == [False, True]
+        in_passage.append((bold, background != around))
+    # The sentence is shown once, inside its passage, bold on a marker background.
+    assert in_passage == [(True, True)], lines
 
     tmux("send-keys", "-t", "qa", "C-q")
     deadline = time.monotonic() + 20
