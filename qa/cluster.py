@@ -3,10 +3,11 @@
 The index is byte-identical to a one-process build. That needs care: documents go through the int8 model, whose
 dynamic quantization takes each activation's scale over the whole forward batch, so a passage's vector depends on
 which passages share its batch (up to 0.03 in a coordinate when the batches are cut otherwise). The work is
-therefore cut from the very order ``Embedder.encode`` uses in one process (all texts, longest first, in batches of
-``BATCH``), in runs of whole batches: every forward pass on a worker holds the same texts, padded to the same width,
-as in one process, and the vectors are put back in place. A run spans many articles (the articles' passages, sorted
-by length), not one article each: that keeps the padding as small as the one-process build's.
+therefore the very forward batches ``Embedder.encode`` runs in one process (``Embedder.batch_plan``: longest first
+within each tokenizing window, ``BATCH`` texts each), handed out in runs of whole batches: every forward pass on a
+worker holds the same texts, padded to the same width, as in one process, and the vectors are put back in place. A
+run spans many articles (their passages sorted by length), not one article each: that keeps the padding as small as
+the one-process build's.
 
 Each worker loads the ONNX model once (cached by model folder in the worker process) with one onnxruntime thread
 (``QA_THREADS=1``: two processes with one thread each beat one process with two on small batches); onnxruntime
@@ -39,8 +40,10 @@ START_TIMEOUT = 60  # seconds to start local workers or reach a scheduler
 _embedders: dict[tuple[str, bool], Any] = {}  # in each worker process: (model folder, int8) -> Embedder
 
 
-def _encode_run(folder: str, int8: bool, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[Any, Any]:
-    """On a worker: encode one run of whole batches, exactly as ``Embedder.encode_documents`` would in one process."""
+def _encode_run(
+    folder: str, int8: bool, batches: list[tuple[list[str], list[list[tuple[int, int]]]]]
+) -> list[tuple[Any, Any]]:
+    """On a worker: encode a run of batches (texts, spans), each as one forward pass, as one process would."""
     marker = os.environ.get("QA_TEST_KILL_WORKER")  # lets a test kill one worker mid-build, once
     if marker:
         try:
@@ -53,9 +56,9 @@ def _encode_run(folder: str, int8: bool, texts: list[str], spans: list[list[tupl
     embedder = _embedders.get((folder, int8))
     if embedder is None:
         embedder = _embedders[(folder, int8)] = Embedder(Path(folder))
-    if int8:
-        return embedder.encode_documents(texts, batch_size=BATCH, spans=spans)
-    return embedder.encode(texts, batch_size=BATCH, spans=spans)
+    encode = embedder.encode_documents if int8 else embedder.encode
+    # batch_size = the batch: one forward pass, its texts kept in their (longest-first) order by the stable sort
+    return [encode(texts, batch_size=len(texts), spans=spans) for texts, spans in batches]
 
 
 def encode_documents(
@@ -82,34 +85,33 @@ def encode_documents(
     client, local = _connect(workers, cluster)
     try:
         n, dim = len(texts), embedder.dimension
-        encodings = embedder.tokenizer.encode_batch(list(texts))
-        order = sorted(range(n), key=lambda i: -len(encodings[i].ids))  # as Embedder._encode orders them
-        step = BATCH * BATCHES_PER_TASK
+        plan = embedder.batch_plan(texts, BATCH)  # the one-process build's forward batches
         folder, int8 = str(embedder.folder.resolve()), int8_documents()
         build = uuid.uuid4().hex[:12]  # task keys unique on a scheduler shared with other builds
         runs = {}
-        for start in range(0, n, step):
-            idx = order[start : start + step]
+        for start in range(0, len(plan), BATCHES_PER_TASK):
+            batches = plan[start : start + BATCHES_PER_TASK]
+            work = [([texts[i] for i in idx], [list(spans[i]) for i in idx]) for idx in batches]
             future = client.submit(
-                _encode_run, folder, int8, [texts[i] for i in idx], [list(spans[i]) for i in idx],
-                retries=RETRIES, pure=False, key=f"qa-embed-{build}-{start // step}",
-            )  # fmt: skip
-            runs[future.key] = (future, idx)
+                _encode_run, folder, int8, work, retries=RETRIES, pure=False, key=f"qa-embed-{build}-{start}"
+            )
+            runs[future.key] = (future, batches)
         out = np.zeros((n, dim), dtype=np.float32)
         span_out: list[np.ndarray] = [np.zeros((0, dim), dtype=np.float32) for _ in range(n)]
         from distributed import as_completed
 
         for future in as_completed([f for f, _ in runs.values()]):
-            idx = runs[future.key][1]
+            batches = runs[future.key][1]
             try:
-                vectors, span_vectors = future.result()
+                results = future.result()
             except Exception as exc:
                 raise QAError(f"embedding on the Dask workers failed ({type(exc).__name__}: {exc})") from exc
-            out[idx] = vectors
-            for row, i in enumerate(idx):
-                span_out[i] = span_vectors[row]
+            for idx, (vectors, span_vectors) in zip(batches, results, strict=True):
+                out[idx] = vectors
+                for row, i in enumerate(idx):
+                    span_out[i] = span_vectors[row]
             future.release()
-            progress(len(idx))
+            progress(sum(map(len, batches)))
         return out, span_out
     finally:
         client.close()

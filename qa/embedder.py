@@ -210,6 +210,21 @@ class Embedder:
                     progress(len(idx))
         return out, span_out
 
+    def batch_plan(self, texts: Sequence[str], batch_size: int = 32) -> list[list[int]]:
+        """The forward batches ``encode`` runs over ``texts``, in order, as lists of positions in ``texts``.
+
+        qa.cluster hands these batches to workers whole: a text's int8 vector depends on the batch it shares (the
+        activations are quantized per batch), so the same batches give the same bits. Must follow ``_encode``'s
+        windows and longest-first order (tests/test_workers.py checks the two indexes byte for byte).
+        """
+        plan: list[list[int]] = []
+        for first in range(0, len(texts), TOKENIZE_WINDOW):
+            window = self.tokenizer.encode_batch(list(texts[first : first + TOKENIZE_WINDOW]))
+            lengths = {i: len(e.ids) for i, e in enumerate(window, first)}
+            order = sorted(lengths, key=lambda i: -lengths[i])
+            plan += [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
+        return plan
+
     def encode_queries(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         return self.encode(texts, batch_size=batch_size)[0]
 

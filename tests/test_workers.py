@@ -33,10 +33,14 @@ MORE = {
 
 
 @pytest.fixture(autouse=True)
-def one_batch_per_task(monkeypatch: pytest.MonkeyPatch) -> None:
+def small_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One batch per task, and tokenizing windows that end mid-batch (as BBC's 9,609 passages do at 2,048), so the
+    test sees every way the work can be cut."""
     import qa.cluster
+    import qa.embedder
 
     monkeypatch.setattr(qa.cluster, "BATCHES_PER_TASK", 1)
+    monkeypatch.setattr(qa.embedder, "TOKENIZE_WINDOW", 70)
 
 
 def checksums(index: Path) -> dict[str, str]:
