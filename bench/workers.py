@@ -36,8 +36,11 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
     one_wall, one_chunks, one_sums = _build("index-workers-1")
     two_wall, two_chunks, two_sums = _build("index-workers-2", "--workers", "2")
     same = [f for f in COMPARED if one_sums[f] == two_sums[f]]
-    for name in ("index-workers-1", "index-workers-2"):
-        shutil.rmtree(WORK / name, ignore_errors=True)
+    if len(same) == len(COMPARED):
+        for name in ("index-workers-1", "index-workers-2"):
+            shutil.rmtree(WORK / name, ignore_errors=True)
+    else:
+        say(f"workers: indexes differ; kept in {WORK / 'index-workers-1'} and {WORK / 'index-workers-2'}")
     return [
         judged(Row("workers", "qa index build --full --workers 2, BBC", two_chunks / two_wall, "chunks/s",
                    one_chunks / one_wall, "one process", "ratio >= 1",
