@@ -9,6 +9,8 @@ from bench import ann
 from bench.__main__ import BENCHES, main, table
 from bench.common import Row, judged, percentile
 
+pytestmark = pytest.mark.slow  # runs the benches on small inputs
+
 
 def test_rows_are_judged_by_ratio_or_value() -> None:
     assert judged(Row("x", "fast", 1.0, "s", 8.0, "slow", "ratio <= 0.25")).ok is True

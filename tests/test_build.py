@@ -21,6 +21,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(seeds=write_corpus(tmp_path / "seeds"), index=tmp_path / "index")
 
 
+@pytest.mark.slow
 def test_first_build_indexes_every_article(settings: Settings) -> None:
     report = build(settings)
     assert (report.added, report.unchanged, report.removed) == (4, 0, 0)
@@ -30,6 +31,7 @@ def test_first_build_indexes_every_article(settings: Settings) -> None:
     assert manifest["model"] == settings.model and manifest["chunker"] == ChunkerSettings().key()
 
 
+@pytest.mark.slow
 def test_second_build_embeds_nothing(settings: Settings) -> None:
     first = build(settings)
     again = build(settings)

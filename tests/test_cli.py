@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from corpus import write_corpus
 
+pytestmark = pytest.mark.slow  # every test runs qa in a subprocess
+
 RECORD_KEYS = {"id", "question", "answered", "answers"}
 ANSWER_KEYS = {
     "rank", "score", "source", "title", "passage", "start", "end", "highlight", "highlight_start", "highlight_end",

@@ -18,7 +18,10 @@ from qa.settings import Settings
 
 SQUAD_DEV = Path(os.environ.get("QA_SQUAD_DEV", "/work/shared/data/squad-v1.1/dev-v1.1.json"))
 
-pytestmark = pytest.mark.skipif(not SQUAD_DEV.is_file(), reason=f"SQuAD v1.1 dev not found at {SQUAD_DEV}")
+pytestmark = [
+    pytest.mark.skipif(not SQUAD_DEV.is_file(), reason=f"SQuAD v1.1 dev not found at {SQUAD_DEV}"),
+    pytest.mark.slow,  # indexes SQuAD articles
+]
 
 # Measured (fused / dense / bm25) when set: R@1 .740/.553/.623, R@5 .943/.817/.887, R@20 .983/.957/.973,
 # MRR@10 .827/.668/.734, highlight .896/.825/.893.

@@ -15,6 +15,8 @@ from conftest import FACTS, Paths, one_line_error, subprocess_env, write_article
 
 from qa import store
 
+pytestmark = pytest.mark.slow  # builds and asks from several processes at once
+
 NEW_NAME = "kiln.txt"
 NEW_TEXT = (
     "Pottery Kiln Fired for the First Time\n\n"

@@ -23,6 +23,8 @@ from qa import store
 from qa.answer import Answerer
 from qa.search import Searcher
 
+pytestmark = pytest.mark.slow  # builds and kills real processes
+
 TRIALS = 24  # half SIGKILL, half SIGINT
 SEED = 20261122
 

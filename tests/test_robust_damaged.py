@@ -168,6 +168,7 @@ def test_manifest_of_the_wrong_shape_is_damage(ready_index: Paths, qa) -> None:
     _check_refused(qa)
 
 
+@pytest.mark.slow
 def test_model_damage_in_the_per_user_cache_is_repaired(
     ready_index: Paths, qa, model_cache: Path, built: Built
 ) -> None:

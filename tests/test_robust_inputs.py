@@ -322,6 +322,7 @@ def test_fifty_megabyte_file_is_skipped_at_once(qa_paths: Paths, qa, ask_ok) -> 
     ask_ok(*FACTS[1])
 
 
+@pytest.mark.slow
 def test_long_line_without_punctuation_is_indexed(qa_paths: Paths, qa) -> None:
     write_articles(qa_paths.seeds, {"line.txt": _long_line(100_000, 2, "zephyrine")})
     _build_warnings(qa("index", "build"))
@@ -330,6 +331,7 @@ def test_long_line_without_punctuation_is_indexed(qa_paths: Paths, qa) -> None:
     assert best["source"] == "line.txt" and "zephyrine" in best["passage"]
 
 
+@pytest.mark.slow
 def test_ten_thousand_tiny_files(qa_paths: Paths, qa) -> None:
     tiny = qa_paths.seeds / "tiny"
     tiny.mkdir(parents=True)

@@ -70,6 +70,7 @@ def _long_sentence_article(text: str) -> Article:
     return Article("x.txt", "", text, ((0, len(text)),), "", "text")
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(article=articles())
 @example(article=_long_sentence_article("harbour ferry " * 700))

@@ -37,7 +37,7 @@ from qa.tui.question_line import QuestionLine
 from qa.tui.source_screen import SourceScreen
 from qa.tui.status_bar import StatusBar
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # each test loads the model and index into an app
 
 CHAIR = "who chairs the harbour commission?"
 FOUNDER = "who founded the Pell Street bakery?"

@@ -13,7 +13,7 @@ from qa.tui.answer_card import AnswerCard
 from qa.tui.app import QAApp
 from qa.tui.confirm_dialog import ConfirmDialog
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # apps over a real index
 
 ARTICLE = """Marlow Heights approves Amber Line rapid bus
 

@@ -16,7 +16,7 @@ from qa.tui.app import QAApp
 from qa.tui.articles_screen import ArticlesScreen, ArticleView, sources
 from qa.tui.status_bar import StatusBar
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # apps over a real index
 
 BUDGET = "What did the council's finance committee hear about the budget?"
 BY_DATE = ["politics/budget-autumn.md", "business/mill.html", "politics/budget-march.md", "sport/regatta.md",

@@ -22,6 +22,8 @@ from qa.settings import Settings
 from qa.tui.app import QAApp
 from qa.tui.source_screen import SourceScreen
 
+pytestmark = pytest.mark.slow  # each snapshot runs the app over a real index
+
 BUILT_AT = "2025-01-02T03:04:05Z"
 SMALL, LARGE = (80, 24), (120, 40)
 

@@ -14,7 +14,7 @@ from qa.settings import Settings
 from qa.tui.app import QAApp
 from qa.tui.status_bar import StatusBar
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # apps over a real index
 
 FOUNDER = "who founded the Pell Street bakery?"
 CHANGED = "Articles folder"
