@@ -241,20 +241,23 @@ class Answerer:
             names_passage = len(names & matched_passage) / len(names) if names else 1.0
             passage_cols = [cand.dense, cand.fused, cand.bm25 / best_bm25, cand.coverage, math.log1p(ci)]
             previous: frozenset[str] = frozenset()
+            topic = title_terms[cand.chunk_id]
             lede_seen = ordinal > 0
             for sid, s, e in own_rows:
                 own, mentions = self._sentences[sid]
                 matched = query.matched(set(own)) if query.alias_pairs else own
                 overlap = sum(map(weights.__getitem__, wanted & matched)) / total
+                detail = sum(weights[t] for t in wanted & matched if t not in topic) / total
                 with_before = matched | previous
                 ctx = sum(map(weights.__getitem__, wanted & with_before)) / total - overlap
                 previous = frozenset(matched)
                 match = [0.0] * len(F.KINDS)
+                match_new = 0.0
                 if kind is not None:
-                    found = mentions.get(kind)
-                    if found is None:
-                        found = mentions[kind] = kind_mentions(kind, doc.text[s:e])
+                    found = self._mentions(mentions, kind, doc.text[s:e])
                     match[F.KINDS.index(kind)] = float(any(words - qwords for words in found))
+                    match_new = float(any(not (words & qwords) for words in found))
+                names_new = sum(1 for words in self._mentions(mentions, "name", doc.text[s:e]) if not words & qwords)
                 sentence = doc.text[s:e]
                 is_headline = _is_headline(doc, s, e)
                 is_lede = not is_headline and not lede_seen
@@ -262,7 +265,8 @@ class Answerer:
                 quote, pronoun, words = F.surface(sentence)
                 names_sentence = len(names & matched) / len(names) if names else 1.0
                 rows.append(
-                    [cosines[row_of[sid]], overlap, ctx, *match, float(kind is not None), *passage_cols,
+                    [cosines[row_of[sid]], overlap, ctx, detail, *match, float(kind is not None), match_new,
+                     math.log1p(names_new), *passage_cols,
                      float(is_lede), s / max(len(doc.text), 1), float(quote), float(pronoun), words,
                      names_sentence, names_passage, missing_idf]
                 )  # fmt: skip
@@ -273,6 +277,13 @@ class Answerer:
                 out.terms.append(own)
         x = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(F.FEATURES))
         return Table(x, out.chunk, out.sid, out.span, out.headline, out.docs, out.chunk_span, out.article_id, out.terms)
+
+    @staticmethod
+    def _mentions(cache: dict[str, tuple[frozenset[str], ...]], kind: str, sentence: str) -> tuple[frozenset[str], ...]:
+        found = cache.get(kind)
+        if found is None:
+            found = cache[kind] = kind_mentions(kind, sentence)
+        return found
 
     def _rerank(self, query: Query, candidates: list[Candidate], rerank: bool) -> list[_Passage]:
         import numpy as np

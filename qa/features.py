@@ -13,11 +13,15 @@ FEATURES = (
     "cos",  # sentence vector . question vector
     "overlap",  # IDF-weighted share of the question's content terms in the sentence (aliases count)
     "ctx_gain",  # what the sentence before adds to that share (a sentence that answers through "she said")
+    "detail_overlap",  # the share from question terms that are not in the article's headline (the detail, not the
+    # topic: a lede repeats the topic, the answering sentence holds the detail)
     "match_number",  # the question asks for a number / date / name / place and the sentence holds one that the
     "match_date",  # question does not already hold
     "match_name",
     "match_place",
     "kind_known",  # the question's kind is one of those four
+    "match_new",  # a mention of the kind asked that shares no word with the question (the detail asked for)
+    "new_names",  # log(1 + names in the sentence that share no word with the question)
     "p_dense",  # the passage's cosine with the question
     "p_fused",  # the passage's fused retrieval score (0..1 over the pool)
     "p_bm25",  # the passage's BM25 over the best BM25 among the candidates
@@ -63,7 +67,10 @@ def question_type(question: str) -> str | None:
         return "number"
     if re.search(r"\bwhen\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bwhich (?:year|date|day|month)\b", q):
         return "date"
-    if re.search(r"\bwho(?:m|se)?\b|\bwhich (?:person|man|woman|group|company|organi[sz]ation)\b", q):
+    if re.search(r"\bwho(?:m|se)?\b|\b(?:which|what) (?:\w+ )?(?:person|man|woman|group|company|organi[sz]ation|"
+                 r"firm|team|club|side|party|band|singer|actor|actress|player|minister|executive|official|boss|"
+                 r"chief|director|manager|coach|spokesman|spokeswoman|author|writer|studio|film|newspaper|"
+                 r"network|channel|body|union|bank|airline|carrier|group|brand|star|striker|winger|captain)\b", q):
         return "name"
     if re.search(r"\bwhere\b|\bwhat (?:city|country|state|place)\b|\bwhich (?:city|country|state|place)\b", q):
         return "place"

@@ -36,6 +36,7 @@ from qa.learn.linear import HERE, Linear
 
 ARTICLES = 150
 QUESTIONS = 6000
+VALIDATION = 1000
 TARGET_MISSED = 0.07  # answerable fit questions left unanswered at the chosen threshold
 
 
@@ -85,13 +86,70 @@ def collect(dataset: SpanDataset, name: str, questions: list, mask_gold: bool, i
                     dtype=bool,
                 )
                 answerable = with_article and (impossible is None or q.id not in impossible)
+                passage_ok = np.array(
+                    [
+                        t.article_id[ci] == gold and any(cs <= s and e <= ce for s, e in q.answers)
+                        for ci, (cs, ce) in enumerate(t.chunk_span)
+                    ],
+                    dtype=bool,
+                )
                 if with_article and answerable:
                     sent_x.append(t.x[keep])
                     sent_y.append(labels[keep])
-                    sent_q.extend([len(asked)] * int(keep.sum()))
-                asked.append((cands, t, answerable, labels))
+                    sent_q.append(np.asarray(t.chunk)[keep])
+                asked.append((cands, t, answerable, labels, passage_ok))
     searcher.close()
-    return sent_x, sent_y, asked
+    return sent_x, sent_y, sent_q, asked
+
+
+def fit_listwise(xs: list[np.ndarray], ys: list[np.ndarray], names: tuple[str, ...], epochs: int = 400) -> Linear:
+    """A linear scorer trained so that, per question, the softmax over all its candidate sentences puts its mass on
+    the sentences that hold the answer (the top sentence is the highlight and ranks its passage)."""
+    import torch
+
+    torch.manual_seed(SEED)
+    kept = [(x, y) for x, y in zip(xs, ys, strict=True) if y.any() and len(y)]
+    allx = np.concatenate([x for x, _ in kept])
+    mean = allx.mean(axis=0)
+    scale = allx.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    width = max(len(y) for _, y in kept)
+    n, d = len(kept), allx.shape[1]
+    X = np.zeros((n, width, d), dtype=np.float32)
+    Y = np.zeros((n, width), dtype=bool)
+    M = np.zeros((n, width), dtype=bool)
+    for i, (x, y) in enumerate(kept):
+        X[i, : len(y)] = (x - mean) / scale
+        Y[i, : len(y)] = y
+        M[i, : len(y)] = True
+    X, Y, M = torch.from_numpy(X), torch.from_numpy(Y), torch.from_numpy(M)
+    w = torch.zeros(d, requires_grad=True)
+    opt = torch.optim.Adam([w], lr=0.05)
+    for _ in range(epochs):
+        opt.zero_grad()
+        logits = (X @ w).masked_fill(~M, -1e9)
+        loss = (torch.logsumexp(logits, 1) - torch.logsumexp(logits.masked_fill(~Y, -1e9), 1)).mean()
+        loss = loss + 1e-3 * (w * w).sum()
+        loss.backward()
+        opt.step()
+    print(f"listwise loss {loss.item():.4f} over {n} questions", file=sys.stderr)
+    return Linear(names, tuple(map(float, mean)), tuple(map(float, scale)), tuple(map(float, w.detach())), 0.0)
+
+
+def evaluate(asked: list, model: Linear) -> dict[str, float]:
+    """R@1, MRR@10 and highlight (among top-1 hits) of a sentence model over collected tables."""
+    r1, rr, hl = [], [], []
+    for cands, table, answerable, labels, passage_ok in asked:
+        if not answerable:
+            continue
+        passages, best = passages_of(table, cands, model)
+        order = sorted(best, key=lambda ci: -float(model.logits(table.x[[best[ci]]])[0]) + (100 if table.headline[best[ci]] else 0))
+        rank = next((k for k, ci in enumerate(order, 1) if passage_ok[ci]), None)
+        r1.append(rank == 1)
+        rr.append(1 / rank if rank and rank <= 10 else 0.0)
+        if rank == 1:
+            hl.append(bool(labels[best[order[0]]]))
+    return {"R@1": float(np.mean(r1)), "MRR@10": float(np.mean(rr)), "highlight": float(np.mean(hl)), "n": len(r1)}
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> Linear:
@@ -137,27 +195,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=ARTICLES)
     parser.add_argument("--questions", type=int, default=QUESTIONS)
+    parser.add_argument("--validation", type=int, default=VALIDATION, help="train questions held out of the fit")
     parser.add_argument("--out", type=Path, default=HERE, help="where to write sentence.json and confidence.json")
     args = parser.parse_args(argv)
     started = time.time()
     rng = random.Random(SEED)
 
     train = squad_train_sample(args.articles)
-    questions = rng.sample(list(train.questions), min(args.questions, len(train.questions)))
-    sx, sy, asked = collect(train, f"squad-train-{args.articles}", questions, mask_gold=True)
+    drawn = rng.sample(list(train.questions), min(args.questions + args.validation, len(train.questions)))
+    questions, held = drawn[: args.questions], drawn[args.questions :]
+    sx, sy, _, asked = collect(train, f"squad-train-{args.articles}", questions, mask_gold=True)
     x, y = np.concatenate(sx), np.concatenate(sy)
     print(f"sentence rows {len(x)} ({int(y.sum())} positive) from {len(questions)} questions", file=sys.stderr)
-    sentence = fit_logistic(x, y, F.FEATURES, c=1.0)
+    sentence = fit_listwise(sx, sy, F.FEATURES)
+    if held:  # questions of the same training articles never fitted on: what model choices are judged by
+        _, _, _, val = collect(train, f"squad-train-{args.articles}", held, mask_gold=False)
+        print(f"validation ({len(held)} train questions not fitted): {evaluate(val, sentence)}", file=sys.stderr)
 
     squad2 = load_squad(SQUAD2_DEV)
     half = (len(squad2.articles) + 1) // 2
     fit_sources = {a.source for a in squad2.articles[:half]}
     impossible = {q.id for q in squad2.questions if not q.answers}
     fit2 = [q for q in squad2.questions if q.source in fit_sources]
-    _, _, asked2 = collect(squad2, "squad2-dev", fit2, mask_gold=False, impossible=impossible)
+    _, _, _, asked2 = collect(squad2, "squad2-dev", fit2, mask_gold=False, impossible=impossible)
 
     conf_x, conf_y = [], []
-    for cands, table, answerable, _ in asked + asked2:
+    for cands, table, answerable, *_ in asked + asked2:
         passages, _ = passages_of(table, cands, sentence)
         if passages:
             conf_x.append(answer_module.confidence_row(passages))

@@ -78,12 +78,13 @@ def misses_table(report: Report) -> RenderableType:
         miss = first_miss.get(row["id"])
         if miss is None:
             continue
-        ranks = [_rank(row[m]["rank"]) for m in methods]
+        ranks = [_rank(row[m]["rank"]) if "rank" in row[m] else "answered" for m in methods]  # else unanswerable
         top = miss["top_highlight"]
         shown = (
             f"[dim]{miss['method']}, {_snip(miss['top_source'])}:[/] {_snip(top)}" if top else "[dim](no passage)[/]"
         )
-        table.add_row(_snip(row["id"]), _snip(miss["question"]), _snip(" | ".join(miss["expect"])), *ranks, shown)
+        expected = " | ".join(miss["expect"]) or "(unanswerable)"
+        table.add_row(_snip(row["id"]), _snip(miss["question"]), _snip(expected), *ranks, shown)
     return Group(title, table) if first_miss else title
 
 
