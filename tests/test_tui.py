@@ -669,7 +669,7 @@ class TestEmptyFolder:
         (tmp_path / "seeds").mkdir()
         app = QAApp(Settings(seeds=tmp_path / "seeds", index=tmp_path / "index"))
         async with app.run_test(size=(100, 24)) as pilot:
-            await wait_for(pilot, lambda: app.chat.engine.ready, what="the empty index")
+            await wait_for(pilot, lambda: app.query_one(StatusBar).state == "ready", what="the empty index")
             welcome = str(app.chat.conversation.query_one("#welcome", Static).content)
             assert str((tmp_path / "seeds").resolve()) in welcome
             assert ".html" in welcome and ".txt" in welcome and ".md" in welcome and "ctrl+r" in welcome
