@@ -391,7 +391,7 @@ def _ask_file(
     read = read_conversations([(q.text, q.conversation) for q in questions])  # follow-ups, in their conversation
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     written = 0
-    close: Callable[[], None] = lambda: None  # noqa: E731
+    close: Callable[[], None] = lambda: None
     try:
         write, close = _writer(out, fmt)
         with progress_bar() as bar, _deferred_interrupt() as interrupted:
