@@ -244,7 +244,7 @@ def combine(scans: Iterable[Scan]) -> list[Alias]:
         for short in initials(phrase):
             if len(short) >= 3 and short not in acronyms:
                 pairs[short, phrase] = (short, phrase, count, False)
-    return list(pairs.values())
+    return sorted(pairs.values())  # in a fixed order: two builds of the same articles write the same meta.sqlite
 
 
 class Aliases:
