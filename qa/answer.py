@@ -31,7 +31,10 @@ DUPLICATE_COS = 0.92  # sentence cosine above which two sources state the same f
 DUPLICATE_TERMS = 0.6  # or Jaccard overlap of their content terms (reworded wire copy)
 _CACHE_ARTICLES = 2_000  # article texts kept between questions
 _CACHE_SENTENCES = 200_000  # sentences whose terms and mentions are kept between questions
-CONF_FEATURES = ("logit", "margin", "p_coverage", "missing_idf", "names_passage", "cos", "overlap", "p_dense")
+CONF_FEATURES = (
+    "logit", "margin", "p_coverage", "missing_idf", "names_passage", "cos", "overlap", "p_dense", "missing_terms",
+    "year_missing", "detail_overlap", "match_new",
+)  # fmt: skip
 
 
 def _threshold() -> float:
@@ -214,6 +217,7 @@ class Answerer:
         total = sum(weights.values()) or 1.0
         max_idf = math.log(1 + (self.searcher.n_docs + 0.5) / 0.5) or 1.0
         names = {t for name in F.question_names(query.text) for t in self.searcher.terms(name, content_only=True)}
+        years = F.question_years(query.text)
         chunks, sentences = self._chunk_rows([c.chunk_id for c in candidates])
         docs = {cid: self._article(aid) for cid, (aid, _, _, _) in chunks.items()}
         self._learn_sentences([(sid, docs[cid].text[s:e]) for cid, rows in sentences.items() for sid, s, e in rows])
@@ -238,6 +242,7 @@ class Answerer:
             matched_passage = query.matched(passage_terms) if query.alias_pairs else passage_terms
             missing = [weights[t] for t in wanted if t not in matched_passage]
             missing_idf = max(missing, default=0.0) / max_idf
+            year_missing = float(any(y not in doc.text for y in years))
             names_passage = len(names & matched_passage) / len(names) if names else 1.0
             passage_cols = [cand.dense, cand.fused, cand.bm25 / best_bm25, cand.coverage, math.log1p(ci)]
             previous: frozenset[str] = frozenset()
@@ -268,7 +273,7 @@ class Answerer:
                     [cosines[row_of[sid]], overlap, ctx, detail, *match, float(kind is not None), match_new,
                      math.log1p(names_new), *passage_cols,
                      float(is_lede), s / max(len(doc.text), 1), float(quote), float(pronoun), words,
-                     names_sentence, names_passage, missing_idf]
+                     names_sentence, names_passage, missing_idf, math.log1p(len(missing)), year_missing]
                 )  # fmt: skip
                 out.chunk.append(ci)
                 out.sid.append(sid)

@@ -35,6 +35,8 @@ FEATURES = (
     "names_sentence",  # share of the question's capitalized names in the sentence
     "names_passage",  # share of them in the passage or its headline
     "missing_idf",  # the rarest question term absent from the passage, as a share of the highest IDF
+    "missing_terms",  # log(1 + question content terms absent from the passage and its headline)
+    "year_missing",  # the question names a year the article never mentions ("the 2005 final" vs a 2004 story)
 )
 KINDS = ("number", "date", "name", "place")
 PRONOUNS = frozenset("he she they it his her their its this that these those we i him them there".split())
@@ -87,6 +89,13 @@ def kind_mentions(kind: str, sentence: str) -> tuple[frozenset[str], ...]:
     return tuple(words for words in found if words)
 
 
+
+
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+
+
+def question_years(question: str) -> list[str]:
+    return _YEAR.findall(question)
 
 
 def question_names(question: str) -> list[str]:

@@ -60,6 +60,9 @@ def find(question: str, sentence: str) -> Short | None:
     spans = _candidates(kind, sentence)
     if kind == "name":
         spans = [_strip_known(sentence, s, e, q_words) for s, e in spans]
+        spans = [(s, e) for s, e in spans if sentence[s:e].lower() not in _CALENDAR]
+    elif kind == "number":  # "how many steps": "212 steps", the thing counted as the question names it
+        spans = [_with_counted(sentence, s, e, q_words) for s, e in spans]
     spans = [(s, e) for s, e in spans if e > s and _new(sentence[s:e], q_words, kind)]
     if not spans:
         return None
@@ -115,6 +118,18 @@ _BODY = frozenset(
     "group groups bank banks fund team teams act bill law laws street road river award awards prize".split()
 )
 _AFTER = re.compile(rf"(?:\s+(?:and|&|or)\s+{_CAP}(?:{_CONNECT}{_CAP})*)?\s+([a-z]+)")
+
+
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december".split()
+)
+_NEXT_WORD = re.compile(r"\s+([a-z]+)")
+
+
+def _with_counted(sentence: str, s: int, e: int, q_words: set[str]) -> tuple[int, int]:
+    m = _NEXT_WORD.match(sentence, e)
+    return (s, m.end(1)) if m and m.group(1) in q_words else (s, e)
 
 
 def _names_a_body(sentence: str, end: int) -> bool:

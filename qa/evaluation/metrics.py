@@ -88,3 +88,29 @@ def recall_at(ranked: Sequence[str], relevance: Mapping[str, float], k: int) -> 
     if not relevant:
         return 0.0
     return len(relevant & set(ranked[:k])) / len(relevant)
+
+
+def squad_normalize(text: str) -> str:
+    """SQuAD's official answer normalization: lower case, no punctuation, no articles, single spaces."""
+    import re
+    import string
+
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def squad_exact(prediction: str, gold: str) -> float:
+    return float(squad_normalize(prediction) == squad_normalize(gold))
+
+
+def squad_f1(prediction: str, gold: str) -> float:
+    """Token F1 between a predicted and a gold answer, as SQuAD's evaluation script computes it."""
+    from collections import Counter
+
+    pred, true = squad_normalize(prediction).split(), squad_normalize(gold).split()
+    common = sum((Counter(pred) & Counter(true)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(true)
+    return 2 * precision * recall / (precision + recall)

@@ -248,8 +248,11 @@ def _span_pass(
     progress: Progress,
     stage: str,
     features: _Features | None,
-) -> tuple[list[tuple[int | None, bool, bool]], list[dict[str, Any]], float]:
-    """(rank, highlight hit, answered) per question, their feature rows if asked for, and answering seconds."""
+    golds: dict[str, list[str]] | None = None,
+) -> tuple[list[tuple[int | None, bool, bool, float, float]], list[dict[str, Any]], float]:
+    """(rank, highlight hit, answered, short-answer exact match, short-answer F1) per question, their feature rows if
+    asked for, and answering seconds. Short answers are scored against ``golds`` (question id -> gold texts) with
+    SQuAD's official normalization; a question with no short answer scores 0."""
     outcomes: list[tuple[int | None, bool, bool]] = []
     rows: list[dict[str, Any]] = []
     seconds = 0.0
@@ -263,7 +266,11 @@ def _span_pass(
         for j, (q, r) in enumerate(zip(batch, results, strict=True)):
             rank = _span_rank(q, r.answers)
             highlight = rank == 1 and _highlight_hit(q, r.answers[0])
-            outcomes.append((rank, highlight, r.answered))
+            short = (r.answers[0].short_answer or "") if r.answers else ""
+            gold = golds.get(q.id, []) if golds else []
+            em = max((metrics.squad_exact(short, g) for g in gold), default=0.0)
+            f1 = max((metrics.squad_f1(short, g) for g in gold), default=0.0)
+            outcomes.append((rank, highlight, r.answered, em, f1))
             if features:
                 rows.append({"id": q.id, "method": method, "correct": rank == 1, "answered": r.answered,
                              **features.of(queries[j], r, method)})  # fmt: skip
@@ -305,12 +312,17 @@ def run_squad(
     per_question: list[dict[str, Any]] = [{"id": q.id} for q in dataset.questions]
     scores, features = [], []
     feats = _Features(answerer) if dump_features else None
+    texts = {a.source: a.text for a in dataset.articles}
+    golds = {q.id: [texts[q.source][s:e] for s, e in q.answers] for q in dataset.questions}
     try:
         for method in methods:
-            outcomes, rows, seconds = _span_pass(answerer, dataset.questions, method, top_k, progress, method, feats)
+            outcomes, rows, seconds = _span_pass(
+                answerer, dataset.questions, method, top_k, progress, method, feats, golds
+            )
             features.extend({"index": "full", "answerable": True, **row} for row in rows)
-            for row, (rank, highlight, answered) in zip(per_question, outcomes, strict=True):
-                row[method] = {"rank": rank, "highlight": highlight, "answered": answered}
+            for row, (rank, highlight, answered, em, f1) in zip(per_question, outcomes, strict=True):
+                row[method] = {"rank": rank, "highlight": highlight, "answered": answered, "short_em": em,
+                               "short_f1": f1}  # fmt: skip
             scores.append(_span_scores(method, outcomes, seconds))
     finally:
         searcher.close()
@@ -321,9 +333,12 @@ def run_squad(
     return report
 
 
-def _span_scores(method: str, outcomes: list[tuple[int | None, bool, bool]], seconds: float) -> MethodScores:
+def _span_scores(
+    method: str, outcomes: list[tuple[int | None, bool, bool, float, float]], seconds: float
+) -> MethodScores:
     ranks = [o[0] for o in outcomes]
     top_hits = sum(1 for r in ranks if r == 1)
+    held = [o for o in outcomes if o[1]]  # the top-1 highlight holds the gold answer
     return MethodScores(
         method,
         {
@@ -333,6 +348,9 @@ def _span_scores(method: str, outcomes: list[tuple[int | None, bool, bool]], sec
             "MRR@10": metrics.mrr(ranks, 10),
             "highlight": sum(o[1] for o in outcomes) / top_hits if top_hits else 0.0,
             "answered": metrics.mean(float(o[2]) for o in outcomes),
+            "short EM": metrics.mean(o[3] for o in outcomes),
+            "short F1": metrics.mean(o[4] for o in outcomes),
+            "short F1, highlight holds gold": metrics.mean(o[4] for o in held),
         },
         {"questions": len(outcomes), "top1_hits": top_hits},
         seconds,
