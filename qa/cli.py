@@ -396,7 +396,8 @@ def _ask_file(
         write, close = _writer(out, fmt)
         with progress_bar() as bar, _deferred_interrupt() as interrupted:
             texts = [r or q.text for q, r in zip(questions, read, strict=True)]
-            results = answerer.ask_stream(texts, [q.id for q in questions], top_k, allowed=allowed)
+            ids = [q.id for q in questions]
+            results = answerer.ask_stream(texts, ids, top_k, allowed=allowed)
             for q, read_as, result in zip(questions, read, results, strict=False):
                 write(replace(result, question=q.text, read_as=read_as))  # the record keeps the question as typed
                 written += 1
@@ -523,7 +524,8 @@ def show(source: str, seeds: Path | None, index: Path | None, model: str | None)
         if head:  # headline, date, byline, section, URL: on a terminal only (a pipe gets the exact indexed text)
             from rich.console import Console
 
-            Console().print(head)
+            # No styling: on a terminal the output carries no escape sequence qa did not make visible (safe()).
+            Console(color_system=None).print(head)
     # color=True: click would strip escape sequences from a pipe, and a pipe must get the exact indexed text.
     click.echo(text, nl=False, color=True)
 
