@@ -70,6 +70,13 @@ class TestWorkers:
         one, many, _ = build_twice(qa_paths, workers=2)
         assert marker.exists() and one == many
 
+    def test_a_running_scheduler_gives_the_same_index(self, qa_paths: Paths) -> None:
+        from distributed import LocalCluster
+
+        with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster:
+            one, many, _ = build_twice(qa_paths, cluster=cluster.scheduler_address)
+        assert one == many
+
     def test_the_cli_takes_workers(self, qa, qa_paths: Paths) -> None:
         write_articles(qa_paths.seeds)
         run = qa("index", "build", "--workers", "2")
