@@ -27,10 +27,12 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-# Measured when set (see NOTES.md, "Answers on news"): the values in the comments.
-BBC_FLOORS = {"hit@1": 0.0, "hit@3": 0.0, "highlight": 0.0}
-BBC_CEILINGS = {"unanswerable answered": 1.0, "answerable not answered": 1.0}
-SQUAD2_CEILINGS = {"unanswerable answered": 1.0, "answerable not answered": 1.0}
+# Measured when set (30 answerable and 10 unanswerable dev questions over 265 articles): hit@1 .933, hit@3 1.0,
+# highlight .633, unanswerable answered .50, answerable not answered .00. SQuAD 2.0 slice (3 held-out articles):
+# unanswerable answered .710, answerable not answered .121.
+BBC_FLOORS = {"hit@1": 0.90, "hit@3": 0.96, "highlight": 0.60}
+BBC_CEILINGS = {"unanswerable answered": 0.60, "answerable not answered": 0.07}
+SQUAD2_CEILINGS = {"unanswerable answered": 0.75, "answerable not answered": 0.15}
 
 
 def _bbc_questions() -> list[ExpectQuestion]:
