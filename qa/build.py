@@ -477,9 +477,8 @@ def _write(
     tmp = store.new_version_dir(root)
     try:
         return _fill(tmp, root, entries, skipped, settings, key, dimension, chunker)
-    except BaseException as exc:
-        if not isinstance(exc, (KeyboardInterrupt, SystemExit)):  # interrupted: left as a killed build is
-            store.discard(root, tmp)
+    except Exception:  # a failed write leaves nothing behind; ctrl+c (not an Exception) is left as a killed build is
+        store.discard(root, tmp)
         raise
 
 
