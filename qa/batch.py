@@ -163,7 +163,8 @@ def _csv(raw: str, label: str) -> Iterator[Question | str]:
             except StopIteration:
                 break
             except csv.Error as exc:  # e.g. an unclosed quote that swallows a field past the csv size limit
-                problem: str | None = str(exc)
+                # Named as the open quote it is whatever the process's csv field limit (a dump reader raises it).
+                problem: str | None = _open_quote(rows[first:], first, len(fields), at_end=True) or str(exc)
             else:
                 end = offset + reader.line_num
                 problem = _open_quote(rows[first:end], first, len(fields), at_end=end == len(rows))
