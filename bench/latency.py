@@ -55,7 +55,9 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
                    note="one question at a time, query encoding included")),
         judged(Row("latency", "warm Answerer.ask p99", p99, "ms", p50, "p50", "value <= 50")),
         judged(Row("latency", f"qa ask --file, {BATCH} questions, whole process", BATCH / wall, "q/s", many,
-                   "in-process ask_many q/s", "value >= 200",
+                   # Issue 12's bar: every sentence of the top passages is scored by the learned model now
+                   # (293 q/s before, with three hand-set signals); the product's class is >= 120 q/s.
+                   "in-process ask_many q/s", "value >= 120",
                    note=f"{wall:.2f} s wall incl. start-up; {answered} answers written")),
         Row("latency", "in-process ask_many (batches of 64)", many, "q/s", 1000 / p50, "1 / warm p50"),
         Row("latency", "CPU time per question, Answerer.ask p50", median(cpu) * 1000, "ms", p50, "wall p50",
