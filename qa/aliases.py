@@ -5,8 +5,10 @@ No hand list: an alias is an all-caps word whose letters are the initials of a c
 - defined in the text: "Immigration and Customs Enforcement (ICE)" or "ICE (Immigration and Customs Enforcement)";
 - implied: the phrase, in running text, and the acronym appear in the same article (news spells a name out once
   and abbreviates it after, often without brackets);
-- or guessed for an acronym the articles never use: a capitalized phrase of three or more words, in running text,
-  whose initials a question uses.
+- guessed for an acronym the articles never use: a capitalized phrase of three or more words, in running text,
+  whose initials a question uses;
+- or unlinked, for an acronym the articles use but never beside its long form: the one phrase of three or more words
+  whose initials spell it (see ``combine``).
 
 Initials alone match a great deal by chance, so implied and guessed long forms come only from running text: a
 title-case or all-caps line (a headline, a title, a heading) capitalizes ordinary words, and "Stem Cells" or
@@ -238,13 +240,46 @@ def combine(scans: Iterable[Scan]) -> list[Alias]:
         # "LSE" and "United States" in 26 of the 641 with "US".
         if short not in spelled and (count >= IMPLIED_SHARE * using[short] or count >= IMPLIED_ARTICLES):
             pairs[short, phrase] = (short, phrase, count, True)
+    # Unlinked: an acronym the articles use but never spell out or write beside its long form ("the OECD" in some
+    # stories, "the Organisation for Economic Co-operation and Development" in others). Initials alone match by
+    # chance (on BBC: "Boeing and Airbus" for BAA, "National Book Awards" for NBA), so only a body's name, where the
+    # pairing is unique: the acronym (three letters or more, in two articles or more) has exactly one phrase of
+    # three words or more whose initials spell it, naming an organisation (see ``_body``), seen twice or more and
+    # in proportion to the acronym's own use (not "Norwegian Broadcasting Corporation" for NBC).
+    linked = {short for short, _ in pairs}
+    unlinked: dict[str, list[str]] = {}
     for phrase, count in phrases.items():
         if len(phrase.split()) < 3:
             continue
         for short in initials(phrase):
             if len(short) >= 3 and short not in acronyms:
                 pairs[short, phrase] = (short, phrase, count, False)
+            elif len(short) >= 3 and short not in linked and count >= 2 and using[short] >= 2 and _body(phrase):
+                unlinked.setdefault(short, []).append(phrase)
+    for short, found in unlinked.items():
+        if len(found) == 1 and phrases[found[0]] * RIVAL >= using[short]:
+            pairs[short, found[0]] = (short, found[0], phrases[found[0]], True)
     return sorted(pairs.values())  # in a fixed order: two builds of the same articles write the same meta.sqlite
+
+
+# Head words of the names of bodies (a general English list, not a list of names): an acronym linked without the text
+# ever pairing it must stand for an organisation, not a list of people or things ("Vialli and Claudio Ranieri").
+_BODIES = frozenset(
+    "organisation organization association union council bank exchange fund agency commission committee corporation "
+    "authority service services party federation board institute institution department ministry society league "
+    "office forum group company centre center development foundation trust bureau administration conference court "
+    "university college school network broadcasting assembly parliament congress alliance coalition organisation's "
+    "programme program panel tribunal agency's industries industry".split()
+)
+
+
+def _body(phrase: str) -> bool:
+    """Whether a phrase names a body: it holds a body's head word, and no "and" joins two of them ("Bank and Bank of
+    China" is two banks)."""
+    words = [w.lower().strip(".,'’") for w in phrase.split()]
+    if not any(w in _BODIES for w in words):
+        return False
+    return not any(w == "and" and i > 0 and words[i - 1] in _BODIES for i, w in enumerate(words))
 
 
 class Aliases:

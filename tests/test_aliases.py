@@ -124,3 +124,33 @@ def test_implied_long_form_needs_a_fair_share_of_the_acronyms_articles() -> None
     assert Aliases(extract(chance)).expansions("What did the HPA agree?") == []
     often = chance + [f"The Harbour Pilots Association met again, day {i}; the HPA agreed." for i in range(5)]
     assert ("HPA", "Harbour Pilots Association") in Aliases(extract(often)).expansions("What did the HPA agree?")
+
+
+def test_an_acronym_never_written_beside_its_long_form_is_linked_when_the_pairing_is_unique() -> None:
+    """News writes the name out in one story and the acronym in another; the only phrase whose initials spell the
+    acronym is its long form. Written for this test in two outlets' styles."""
+    texts = [
+        "The Organisation for Economic Co-operation and Development cut its growth forecast for the eurozone.\n"
+        "Economists at the Organisation for Economic Co-operation and Development blamed weak exports.",
+        "Paris-based Organisation for Economic Co-operation and Development figures showed a slowdown.",
+        "The OECD said unemployment would fall next year.\nThe OECD also warned about public debt.",
+        "Ministers met at the OECD headquarters on Monday.",
+    ]
+    found = Aliases(extract(texts))
+    assert ("OECD", "Organisation for Economic Co-operation and Development") in found.expansions(
+        "What did the OECD say about unemployment?"
+    )
+    assert ("organisation for economic co-operation and development", "OECD") in found.expansions(
+        "What did the Organisation for Economic Co-operation and Development forecast?"
+    )
+
+
+def test_an_acronym_with_two_phrases_that_spell_it_is_not_linked() -> None:
+    texts = [
+        "The Brent Crude Fund rose again.\nThe Brent Crude Fund was up 3%.",
+        "Shares in Bellway Capital Finance fell.\nBellway Capital Finance cut its dividend.",
+        "The BCF report came out on Tuesday.",
+        "Analysts read the BCF figures closely.",
+    ]
+    found = Aliases(extract(texts))
+    assert not [e for e in found.expansions("What did the BCF report say?") if e[0] == "BCF"]
