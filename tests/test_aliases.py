@@ -130,8 +130,10 @@ def test_an_acronym_never_written_beside_its_long_form_is_linked_when_the_pairin
     """News writes the name out in one story and the acronym in another; the only phrase whose initials spell the
     acronym is its long form. Written for this test in two outlets' styles."""
     texts = [
-        "The Organisation for Economic Co-operation and Development cut its growth forecast for the eurozone.\n"
-        "Economists at the Organisation for Economic Co-operation and Development blamed weak exports.",
+        (
+            "The Organisation for Economic Co-operation and Development cut its growth forecast for the eurozone.\n"
+            "Economists at the Organisation for Economic Co-operation and Development blamed weak exports."
+        ),
         "Paris-based Organisation for Economic Co-operation and Development figures showed a slowdown.",
         "The OECD said unemployment would fall next year.\nThe OECD also warned about public debt.",
         "Ministers met at the OECD headquarters on Monday.",
