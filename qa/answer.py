@@ -10,6 +10,7 @@ second model over the top answer's signals (``qa/learn/confidence.json``), fitte
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -256,14 +257,14 @@ class Answerer:
                 with_before = matched | previous
                 ctx = sum(map(weights.__getitem__, wanted & with_before)) / total - overlap
                 previous = frozenset(matched)
+                sentence = doc.text[s:e]
                 match = [0.0] * len(F.KINDS)
                 match_new = 0.0
                 if kind is not None:
-                    found = self._mentions(mentions, kind, doc.text[s:e])
+                    found = self._mentions(mentions, kind, sentence)
                     match[F.KINDS.index(kind)] = float(any(words - qwords for words in found))
                     match_new = float(any(not (words & qwords) for words in found))
-                names_new = sum(1 for words in self._mentions(mentions, "name", doc.text[s:e]) if not words & qwords)
-                sentence = doc.text[s:e]
+                names_new = sum(1 for words in self._mentions(mentions, "name", sentence) if not words & qwords)
                 is_headline = _is_headline(doc, s, e)
                 is_lede = not is_headline and not lede_seen
                 lede_seen = lede_seen or not is_headline
@@ -280,8 +281,7 @@ class Answerer:
                 out.span.append((s, e))
                 out.headline.append(is_headline)
                 out.terms.append(own)
-        x = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(F.FEATURES))
-        return Table(x, out.chunk, out.sid, out.span, out.headline, out.docs, out.chunk_span, out.article_id, out.terms)
+        return dataclasses.replace(out, x=np.asarray(rows, dtype=np.float32).reshape(len(rows), len(F.FEATURES)))
 
     @staticmethod
     def _mentions(cache: dict[str, tuple[frozenset[str], ...]], kind: str, sentence: str) -> tuple[frozenset[str], ...]:
