@@ -57,6 +57,7 @@ class _Doc:
     section: str | None = None
     url: str | None = None
     pages: tuple[int, ...] = ()
+    headline: str = ""  # the title as a sentence of the text would read it; "" for a lede cut short as a title
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class _Passage:
     logit: float  # the learned score of the highlight: how likely it answers
     row: tuple[float, ...]  # its features (qa.features.FEATURES)
     sentence_vector: Any = None  # the highlight's vector, for spotting the same fact in other articles
+    at: int = -1  # the candidate's position in retrieval order
+    best_row: int = -1  # the highlight's row in the table it was scored from (-1: no stored sentence)
 
     @property
     def source(self) -> str:
@@ -145,9 +148,7 @@ class Answerer:
                 queries = pending.pop().result()
                 if i + batch < len(questions):
                     pending.append(pool.submit(self._prepare, questions[i + batch : i + 2 * batch]))
-                yield from self._finish(
-                    questions[i : i + batch], ids[i : i + batch], queries, top_k, "fused", allowed
-                )
+                yield from self._finish(questions[i : i + batch], ids[i : i + batch], queries, top_k, "fused", allowed)
 
     def _prepare(self, questions: Sequence[str]) -> dict[int, Query]:
         """Encoded queries by position, for the questions that have words to search for."""
@@ -188,9 +189,7 @@ class Answerer:
             elif twin >= 0 and p.source != passages[kept_at[twin]].source and p.source not in also.get(twin, []):
                 also.setdefault(twin, []).append(p.source)
         kept = [passages[i] for i in kept_at[:top_k]]
-        answers = tuple(
-            self._to_answer(rank, p, also.get(rank - 1, []), question) for rank, p in enumerate(kept, 1)
-        )
+        answers = tuple(self._to_answer(rank, p, also.get(rank - 1, []), question) for rank, p in enumerate(kept, 1))
         conf = self.confidence(passages) if passages else None
         result = Result(qid, question, conf is not None and conf >= THRESHOLD, answers, confidence=conf)
         if hints:  # a period named in the question (qa.periods); "who wrote …?" from the byline (qa.metadata_questions)
@@ -291,33 +290,12 @@ class Answerer:
         return found
 
     def _rerank(self, query: Query, candidates: list[Candidate], rerank: bool) -> list[_Passage]:
-        import numpy as np
-
         if not candidates:
             return []
         t = self.table(query, candidates)
-        logits = self.sentence_model.logits(t.x) if len(t.x) else np.zeros(0, np.float32)
-        logits = np.where(np.asarray(t.headline, dtype=bool), logits - 100.0, logits)  # never the headline
-        best: dict[int, int] = {}
-        for r, ci in enumerate(t.chunk):
-            if ci not in best or logits[r] > logits[best[ci]]:
-                best[ci] = r
-        vectors = self.searcher.version.sentence_vectors
-        out: list[_Passage] = []
-        for ci, cand in enumerate(candidates):
-            start, end = t.chunk_span[ci]
-            r = best.get(ci)
-            if r is None:  # no stored sentence: the whole passage, scored by retrieval alone
-                out.append(_Passage(cand, t.docs[ci], start, end, (start, end), frozenset(), -5.0, ()))
-                continue
-            vector = np.asarray(vectors[t.sid[r]], dtype=np.float32)
-            out.append(
-                _Passage(cand, t.docs[ci], start, end, t.span[r], t.terms[r], float(logits[r]),
-                         tuple(float(v) for v in t.x[r]), vector)
-            )  # fmt: skip
-        if rerank:
-            out.sort(key=lambda p: -p.logit)
-        return out
+        return rank_passages(
+            t, candidates, self.sentence_model.logits(t.x), self.searcher.version.sentence_vectors, rerank
+        )
 
     def _learn_sentences(self, rows: list[tuple[int, str]]) -> None:
         """Stem the sentences not seen before (their terms, for overlap with the question)."""
@@ -369,7 +347,12 @@ class Answerer:
             except sqlite3.Error:  # an index from before article metadata (answering while it is rebuilt)
                 meta = None
             section, url, pages = meta or (None, None, None)
-            found = _Doc(source, title, text, date, author, section, url, tuple(json.loads(pages or "[]")))
+            from qa.ingest import headline
+
+            found = _Doc(
+                source, title, text, date, author, section, url, tuple(json.loads(pages or "[]")),
+                " ".join(headline(title, text).split()).rstrip("."),
+            )  # fmt: skip
             self._articles[aid] = found
         return found
 
@@ -405,6 +388,38 @@ class Answerer:
         )
 
 
+def rank_passages(
+    t: Table, candidates: list[Candidate], logits: np.ndarray, vectors: Any = None, rerank: bool = True
+) -> list[_Passage]:
+    """Each candidate with its best sentence (never the headline), best passage first when ``rerank``.
+
+    ``logits``: the sentence model's score of each row of ``t`` (bench/learn scores with a model being fitted).
+    ``vectors``: the index's sentence vectors, for spotting the same fact in other articles (None: not needed).
+    """
+    import numpy as np
+
+    logits = np.where(np.asarray(t.headline, dtype=bool), logits - 100.0, logits)  # never the headline
+    best: dict[int, int] = {}
+    for r, ci in enumerate(t.chunk):
+        if ci not in best or logits[r] > logits[best[ci]]:
+            best[ci] = r
+    out: list[_Passage] = []
+    for ci, cand in enumerate(candidates):
+        start, end = t.chunk_span[ci]
+        r = best.get(ci)
+        if r is None:  # no stored sentence: the whole passage, scored by retrieval alone
+            out.append(_Passage(cand, t.docs[ci], start, end, (start, end), frozenset(), -5.0, (), at=ci))
+            continue
+        vector = np.asarray(vectors[t.sid[r]], dtype=np.float32) if vectors is not None else None
+        out.append(
+            _Passage(cand, t.docs[ci], start, end, t.span[r], t.terms[r], float(logits[r]),
+                     tuple(float(v) for v in t.x[r]), vector, at=ci, best_row=r)
+        )  # fmt: skip
+    if rerank:
+        out.sort(key=lambda p: -p.logit)
+    return out
+
+
 def confidence_row(passages: list[_Passage]) -> list[float]:
     """The confidence model's inputs: the top passage's best sentence, and its margin over the next passage."""
     top = passages[0]
@@ -416,9 +431,7 @@ def confidence_row(passages: list[_Passage]) -> list[float]:
 
 def _is_headline(doc: _Doc, s: int, e: int) -> bool:
     """Whether the sentence is the article's headline (the title line at the top of its text)."""
-    from qa.ingest import headline
-
-    title = " ".join(headline(doc.title, doc.text).split()).rstrip(".")  # "" for a lede cut short as a title
+    title = doc.headline  # found once per article: it searches the whole text
     if s > len(doc.title) + 4 or not title:
         return False
     sentence = " ".join(doc.text[s:e].split()).lstrip("# ").rstrip(".")

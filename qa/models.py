@@ -80,7 +80,9 @@ def _ignored(rel: str) -> bool:
 
 def content_digests(paths: list[Path]) -> dict[Path, str]:
     """sha256 of each file, read again only when its size or modification time changed since it was cached."""
-    cache_file = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa" / "file-digests.json"
+    from qa.build import model_cache  # the per-user cache folder the exports live in (qa.build imports this module)
+
+    cache_file = model_cache().parent / "file-digests.json"
     try:
         cache = json.loads(cache_file.read_text(encoding="utf-8"))
         if not isinstance(cache, dict):

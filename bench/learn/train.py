@@ -31,6 +31,7 @@ import numpy as np
 from bench.learn.corpora import SEED, SQUAD2_DEV, SQUAD_TRAIN, open_index, sha256, squad_train_sample
 from qa import answer as answer_module
 from qa import features as F
+from qa.answer import rank_passages
 from qa.evaluation.datasets import SpanDataset, load_squad
 from qa.learn.linear import HERE, Linear
 
@@ -142,13 +143,12 @@ def evaluate(asked: list, model: Linear) -> dict[str, float]:
     for cands, table, answerable, labels, passage_ok in asked:
         if not answerable:
             continue
-        passages, best = passages_of(table, cands, model)
-        order = sorted(best, key=lambda ci: -float(model.logits(table.x[[best[ci]]])[0]) + (100 if table.headline[best[ci]] else 0))
-        rank = next((k for k, ci in enumerate(order, 1) if passage_ok[ci]), None)
+        passages = [p for p in rank_passages(table, cands, model.logits(table.x)) if p.best_row >= 0]
+        rank = next((k for k, p in enumerate(passages, 1) if passage_ok[p.at]), None)
         r1.append(rank == 1)
         rr.append(1 / rank if rank and rank <= 10 else 0.0)
         if rank == 1:
-            hl.append(bool(labels[best[order[0]]]))
+            hl.append(bool(labels[passages[0].best_row]))
     return {"R@1": float(np.mean(r1)), "MRR@10": float(np.mean(rr)), "highlight": float(np.mean(hl)), "n": len(r1)}
 
 
@@ -162,7 +162,9 @@ CONF_SIGNS = {
 }  # fmt: skip
 
 
-def fit_signed(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], signs: dict[str, int], epochs: int = 600) -> Linear:
+def fit_signed(
+    x: np.ndarray, y: np.ndarray, names: tuple[str, ...], signs: dict[str, int], epochs: int = 600
+) -> Linear:
     """Logistic regression whose weights keep the given signs (weight = sign * softplus(free parameter))."""
     import torch
 
@@ -206,28 +208,6 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float 
     )
 
 
-def passages_of(table, cands, model: Linear):
-    """The _Passage list the Answerer would build from a table with ``model`` (ranking and best rows)."""
-    from qa.answer import _Passage
-
-    logits = model.logits(table.x) - 100.0 * np.asarray(table.headline, dtype=np.float32)
-    best: dict[int, int] = {}
-    for r, ci in enumerate(table.chunk):
-        if ci not in best or logits[r] > logits[best[ci]]:
-            best[ci] = r
-    out = []
-    for ci, cand in enumerate(cands):
-        r = best.get(ci)
-        if r is None:
-            continue
-        out.append(
-            _Passage(cand, table.docs[ci], *table.chunk_span[ci], table.span[r], frozenset(), float(logits[r]),
-                     tuple(float(v) for v in table.x[r]))
-        )  # fmt: skip
-    out.sort(key=lambda p: -p.logit)
-    return out, best
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=ARTICLES)
@@ -258,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
 
     conf_x, conf_y = [], []
     for cands, table, answerable, *_ in asked + asked2:
-        passages, _ = passages_of(table, cands, sentence)
+        passages = [p for p in rank_passages(table, cands, sentence.logits(table.x)) if p.best_row >= 0]
         if passages:
             conf_x.append(answer_module.confidence_row(passages))
             conf_y.append(answerable)
