@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from qa.evaluation.datasets import ExpectQuestion, load_squad, make_article
+from qa.evaluation.datasets import ExpectQuestion, load_squad
 from qa.evaluation.runner import Report, run_questions
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.answer import Answerer
 
 DATA = Path("/work/shared/data")
 BBC_ZIP = DATA / "bbc-news" / "bbc-fulltext.zip"
@@ -35,6 +41,23 @@ BBC_CEILINGS = {"unanswerable answered": 0.60, "answerable not answered": 0.07}
 SQUAD2_CEILINGS = {"unanswerable answered": 0.75, "answerable not answered": 0.15}
 
 
+@contextmanager
+def _answerer(seeds: Path, model_cache: Path) -> Iterator[Answerer]:
+    """An Answerer over ``seeds`` (built with the real pipeline into a sibling index folder), closed afterwards."""
+    from qa.build import build
+    from qa.session import open_answerer
+
+    settings = Settings(seeds=seeds, index=seeds.parent / "index")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(model_cache))
+        build(settings)
+        answerer = open_answerer(settings)
+        try:
+            yield answerer
+        finally:
+            answerer.searcher.close()
+
+
 def _bbc_questions() -> list[ExpectQuestion]:
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     dev = [r for r in rows if r.get("split") == "dev"]
@@ -48,9 +71,6 @@ def _bbc_questions() -> list[ExpectQuestion]:
 
 @pytest.fixture(scope="module")
 def bbc_report(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Report:
-    from qa.build import build
-    from qa.session import open_answerer
-
     questions = _bbc_questions()
     rows = {json.loads(line)["id"]: json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines()}
     wanted = set()
@@ -69,15 +89,8 @@ def bbc_report(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> R
                 path = seeds / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(archive.read(name))
-    settings = Settings(seeds=seeds, index=root / "index")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(model_cache))
-        build(settings)
-        answerer = open_answerer(settings)
-        try:
-            return run_questions(answerer, questions, ["fused"])
-        finally:
-            answerer.searcher.close()
+    with _answerer(seeds, model_cache) as answerer:
+        return run_questions(answerer, questions, ["fused"])
 
 
 def test_bbc_floors(bbc_report: Report) -> None:
@@ -90,10 +103,7 @@ def test_bbc_floors(bbc_report: Report) -> None:
 
 @pytest.fixture(scope="module")
 def squad2_rates(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> dict[str, float]:
-    """Answered-rates on three articles of SQuAD 2.0 dev's held-out half, indexed on their own."""
-    from qa.build import build
-    from qa.session import open_answerer
-
+    """Answered-rates on three articles of SQuAD 2.0 dev's held-out half, written as files and indexed on their own."""
     data = load_squad(SQUAD2)
     half = (len(data.articles) + 1) // 2
     articles = data.articles[half : half + 3]
@@ -104,18 +114,10 @@ def squad2_rates(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) ->
         (seeds / f"{a.source}.txt").write_text(f"{a.title}\n\n{a.text}", encoding="utf-8")
     sources = {a.source for a in articles}
     questions = [q for q in data.questions if q.source in sources]
-    settings = Settings(seeds=seeds, index=root / "index")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(model_cache))
-        build(settings)
-        answerer = open_answerer(settings)
-        try:
-            results = answerer.ask_many([q.question for q in questions], 1)
-        finally:
-            answerer.searcher.close()
+    with _answerer(seeds, model_cache) as answerer:
+        results = answerer.ask_many([q.question for q in questions], 1)
     answerable = [r.answered for q, r in zip(questions, results, strict=True) if q.answers]
     unanswerable = [r.answered for q, r in zip(questions, results, strict=True) if not q.answers]
-    assert make_article  # the slice is written as files: the real ingest path
     return {
         "unanswerable answered": sum(unanswerable) / len(unanswerable),
         "answerable not answered": 1 - sum(answerable) / len(answerable),
