@@ -30,6 +30,7 @@ class Watcher:
     def __init__(self, *args: str) -> None:
         self.lines: queue.Queue[tuple[str, str]] = queue.Queue()
         self.err: list[str] = []
+        self.unclaimed: list[tuple[str, str]] = []  # lines read while waiting for another stream's line
         # SIGINT restored to its default in the child: a shell without job control starts background commands with
         # it ignored (and Python would keep it so), and this test stops the watch with ctrl+c's signal. (preexec_fn
         # is safe here: one signal() call, and the reader threads start after the fork.)
@@ -46,8 +47,17 @@ class Watcher:
             self.lines.put((tag, line.rstrip("\n")))
 
     def expect(self, tag: str, text: str, within: float) -> tuple[str, float]:
-        """The next line on ``tag`` holding ``text``, and how long it took; fails after ``within`` seconds."""
+        """The next line on ``tag`` holding ``text``, and how long it took; fails after ``within`` seconds.
+
+        stdout and stderr are two pipes, so a line of one may arrive while the other's is awaited: such lines are
+        kept, and a later wait for them finds them at once.
+        """
         started = time.monotonic()
+        for i, (got, line) in enumerate(self.unclaimed):
+            if got == tag and text in line:
+                del self.unclaimed[: i + 1]
+                return line, 0.0
+        self.unclaimed.clear()
         while (left := started + within - time.monotonic()) > 0:
             try:
                 got, line = self.lines.get(timeout=min(left, 0.05))
@@ -57,6 +67,7 @@ class Watcher:
                 self.err.append(line)
             if got == tag and text in line:
                 return line, time.monotonic() - started
+            self.unclaimed.append((got, line))
         raise AssertionError(f"no {tag} line with {text!r} within {within} s; stderr so far: {self.err}")
 
     def stop(self) -> int:
