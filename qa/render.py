@@ -7,6 +7,7 @@ Article text never goes through a markup parser (rich ``Text`` objects, not mark
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from qa.records import Answer, Result
 
@@ -49,6 +50,29 @@ def where(answer: Answer) -> str:
     return f", page {answer.page}" if answer.page else ""
 
 
+MEDIUM_SPAN = 1.5  # log-odds above the answering threshold that still reads as "medium"
+
+
+def confidence_label(confidence: float | None) -> str | None:
+    """high / medium / low from a Result's log-odds: low below the answering threshold, medium up to 1.5 above it."""
+    if confidence is None:
+        return None
+    # Deferred: qa.answer loads the search stack, which the app's first paint must not wait for.
+    from qa.answer import THRESHOLD
+
+    if confidence < THRESHOLD:
+        return "low"
+    return "medium" if confidence <= THRESHOLD + MEDIUM_SPAN else "high"
+
+
+def headline(answer: Answer) -> str:
+    """The article's headline; a .txt file without a headline line has its lede cut to a title ("…"): a cut sentence
+    reads as a mistake, so the file name stands in for it."""
+    if answer.title.endswith("…") or not answer.title.strip():
+        return PurePosixPath(answer.source).name
+    return answer.title
+
+
 def passage_text(answer: Answer, style: str = "bold yellow"):  # -> rich.text.Text
     """The passage with its highlight sentence styled; literal text, no markup parsing."""
     from rich.text import Text  # deferred: only terminal output needs rich
@@ -70,11 +94,19 @@ def rich_result(result: Result):  # -> rich renderable
     if not result.answered:
         parts.append(Text("No confident answer." + (" Closest passages:" if result.answers else ""), style="bold red"))
     for a in result.answers:
-        title = Text(f"[{a.rank}] {safe(a.title)}", style="cyan")
-        subtitle = Text(f"{safe(a.source)}{where(a)} [{a.start}:{a.end}]  score {a.score:.3f}", style="dim")
-        body = [Text(safe(a.highlight), style="bold"), Text(""), passage_text(a)]
+        # The head: headline, then date, source and (on the top answer, whose confidence it is) a plain word; the
+        # answering sentence is shown once, marked inside its passage. Score and offsets are in --format json.
+        label = confidence_label(result.confidence) if a.rank == 1 else None
+        name = headline(a)
+        source = "" if name == a.source and not a.page else f"{safe(a.source)}{where(a)}"  # not the title twice
+        facts = [a.date and str(a.date)[:10], source, label and f"confidence {label}"]
+        title = Text(f"[{a.rank}] {safe(name)}", style="cyan")
+        subtitle = Text(" · ".join(f for f in facts if f), style="dim")
+        body = [passage_text(a)]
         if a.answer_from:
-            body.insert(0, Text(f"{safe(str(a.short_answer))} (from the article's {a.answer_from})", style="bold green"))
+            body.insert(
+                0, Text(f"{safe(str(a.short_answer))} (from the article's {a.answer_from})", style="bold green")
+            )
         if a.url:  # shown, not made an OSC 8 link: no escape sequence carries text from the articles
             body.append(Text(one_line(a.url), style="blue"))
         if a.also_in:

@@ -8,7 +8,6 @@ markup) after :func:`qa.render.safe` has made control characters visible.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import ClassVar
 
 from textual import events
@@ -19,7 +18,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from qa.records import Answer, Result
-from qa.render import safe
+from qa.render import confidence_label, headline, safe
 
 # Content styles with theme variables, resolved at render time so dark and light themes both apply. (Component
 # classes would belong in app.tcss, but Textual 8 drops their backgrounds inside Content, and the marker needs one.)
@@ -33,27 +32,6 @@ WAITING = "italic $foreground 60%"
 HINT = "italic $foreground 50%"
 KEYS_HINT = "enter article · ←/→ answers · c copy · p cite · i details · esc back"
 CONFIDENCE_STYLE = {"high": "bold $text-success", "medium": "bold $text-warning", "low": "bold $text-error"}
-MEDIUM_SPAN = 1.5  # log-odds above the answering threshold that still reads as "medium"
-
-
-def confidence_label(confidence: float | None) -> str | None:
-    """high / medium / low from a Result's log-odds: low below the answering threshold, medium up to 1.5 above it."""
-    if confidence is None:
-        return None
-    # Deferred: qa.answer loads the search stack, which the first paint must not wait for.
-    from qa.answer import THRESHOLD
-
-    if confidence < THRESHOLD:
-        return "low"
-    return "medium" if confidence <= THRESHOLD + MEDIUM_SPAN else "high"
-
-
-def headline(answer: Answer) -> str:
-    """The article's headline; a .txt file without a headline line has its lede cut to a title ("…"): a cut sentence
-    reads as a mistake, so the file name stands in for it."""
-    if answer.title.endswith("…") or not answer.title.strip():
-        return PurePosixPath(answer.source).name
-    return answer.title
 
 
 def byline(answer: Answer) -> str:

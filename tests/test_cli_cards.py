@@ -1,0 +1,59 @@
+"""`qa ask` on a terminal, through the real entry point: each answer is a card headed by the article's headline, date
+and source and a plain confidence word, with the answering sentence shown once, marked inside its passage."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+
+import pytest
+from conftest import FACTS, Paths, Run
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+QUESTION, _, SOURCE = FACTS[0]  # the Grimsholm lighthouse
+SENTENCE = "Volunteer keeper Odile Marchetti climbed the 212 steps at dusk to switch on the new lamp."
+
+
+@pytest.fixture
+def on_terminal(qa, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """``qa`` with stdout a wide colour terminal: each card line is one line of output."""
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args: str) -> Run:
+        # Here, not in the fixture: during a fixture's setup sys.stdout is pytest's global capture, not capsys's.
+        monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+        return qa(*args)
+
+    return run
+
+
+def test_the_answering_sentence_is_shown_once_marked_inside_its_passage(ready_index: Paths, on_terminal) -> None:
+    run = on_terminal("ask", QUESTION, "--top-k", "1")
+    assert run.code == 0, run.err
+    text = SGR.sub("", run.out)
+    assert text.count("climbed the 212 steps") == 1, text
+    assert "lit again on Thursday" in text  # the rest of the passage is there too
+    marked = re.search(r"\x1b\[[0-9;]*1;[0-9;]*m([^\x1b]*)\x1b\[0m", run.out)  # bold: the highlight style
+    assert marked and SENTENCE.startswith(marked.group(1).strip()), run.out
+
+
+def test_the_card_head_is_headline_source_and_a_confidence_word(ready_index: Paths, on_terminal) -> None:
+    text = SGR.sub("", on_terminal("ask", QUESTION, "--top-k", "2").out)
+    lines = text.splitlines()
+    head = next(line for line in lines if line.startswith("╭"))
+    foot = next(line for line in lines if line.startswith("╰"))
+    assert "[1] Keepers Return to the Grimsholm Lighthouse" in head
+    assert re.search(rf"{re.escape(SOURCE)} · confidence (high|medium|low) ─", foot), foot
+    assert "score" not in text and "[0:" not in text  # the figures are in --format json, not in the card
+    assert text.count("confidence ") == 1  # the result's confidence is the top answer's: the second card has none
+
+
+def test_the_json_record_keeps_its_fields(ready_index: Paths, qa) -> None:
+    best = json.loads(qa("ask", QUESTION, "--format", "json").out)["answers"][0]
+    assert best["highlight"] == SENTENCE and isinstance(best["score"], float)
+    assert {"start", "end", "highlight_start", "highlight_end", "title", "source", "date"} <= set(best)
