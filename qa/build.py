@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,9 @@ def build(
         model_folder, key = ensure_model(settings)
         embedder = Embedder(model_folder)
         previous = None if full else _previous(root, key, chunker)
+        recorded = _dump_fields(root)  # a mapping given once is kept by later builds (Settings.dump_fields)
+        settings = replace(settings, dump_fields=recorded if settings.dump_fields is None else settings.dump_fields)
+        remapped = settings.dump_fields != recorded  # dumps (and archives, which may hold them) are read again
         warnings = [f"{rel}: {reason}" for rel, reason in unsupported]
         entries: list[_Entry] = []
         skipped: list[tuple[str, int, int, str]] = []
@@ -136,8 +139,9 @@ def build(
             progress("reading", n, len(paths))
             if _many(path):  # PDFs, dumps, feeds, mail, web archives, zip/tar: an article per record (qa.sources)
                 _read_records(
-                    path, settings.seeds, previous, embedder, chunker, entries, todo, skipped, warnings, counts, hashed
-                )
+                    path, settings.seeds, previous, embedder, chunker, entries, todo, skipped, warnings, counts, hashed,
+                    settings.dump_fields or (), reread=remapped and _reads_dumps(path.name),
+                )  # fmt: skip
                 continue
             rel = path.relative_to(settings.seeds).as_posix()
             entry, reason = _read(path, settings.seeds, previous, embedder, chunker)
@@ -157,7 +161,7 @@ def build(
                 counts["updated" if known else "added"] += 1
         embedded = _embed(embedder, todo, progress, workers, cluster)
         removed = len(previous.sources - {e.article.source for e in entries}) if previous else 0
-        up_to_date = previous is not None and previous.holds(entries, skipped)
+        up_to_date = previous is not None and not remapped and previous.holds(entries, skipped)
         n_chunks = int(previous.version.manifest["chunks"]) if up_to_date and previous else 0
         if previous:
             previous.close()
@@ -386,6 +390,22 @@ def _many(path: Path) -> bool:
     return handles(path.name)
 
 
+def _reads_dumps(name: str) -> bool:
+    """Whether the dump field mapping applies to this file: a dump, or an archive that may hold one."""
+    from qa.sources import kind_of
+
+    return kind_of(name) in ("dump", "archive")
+
+
+def _dump_fields(root: Path) -> tuple[tuple[str, str], ...]:
+    """The dump field mapping the live index was built with (none recorded, or no index: the built-in names)."""
+    try:
+        manifest = store.read_manifest(store.current_version(root))
+    except QAError:
+        return ()
+    return tuple((str(ours), str(theirs)) for ours, theirs in manifest.get("dump_fields", ()))
+
+
 def _read_records(
     path: Path,
     seeds: Path,
@@ -398,20 +418,23 @@ def _read_records(
     warnings: list[str],
     counts: dict[str, int],
     hashed: set[str],
+    dump_fields: tuple[tuple[str, str], ...] = (),
+    reread: bool = False,
 ) -> None:
     """Add every record of a multi-article file, each an article with its own source (``file#id``) and content hash.
 
     Each record is reused or embedded on its own, so a dump with one new line embeds one article. Every record
     keeps the file's size and mtime: ``status`` marks the file's records changed when either changes, and a file
-    whose size and mtime are unchanged is not read at all (its stored records are reused, as for single files).
+    whose size and mtime are unchanged is not read at all (its stored records are reused, as for single files),
+    unless ``reread`` (the dump field mapping changed).
     """
     from qa.sources import Skip, read_path
 
     size, mtime = _stat(path)
     rel = path.relative_to(seeds).as_posix()
-    stored = previous.records_if_untouched(rel, size, mtime, hashed) if previous else None
+    stored = previous.records_if_untouched(rel, size, mtime, hashed) if previous and not reread else None
     items: Iterable[Article | Skip] = (
-        read_path(path, seeds)
+        read_path(path, seeds, dump_fields)
         if stored is None
         else (Skip(*item) if isinstance(item, tuple) else item for item in stored)
     )
@@ -540,6 +563,7 @@ def _fill(
             "model_key": key,
             "dimension": dimension,
             "chunker": chunker.key(),
+            "dump_fields": [list(pair) for pair in settings.dump_fields or ()],
             "lexical": LEXICAL,
             "metadata": METADATA,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -650,12 +674,18 @@ def status(settings: Settings, opened: store.Version | None = None) -> IndexStat
         }
         known.update({s: (size, mtime, None) for s, size, mtime, _ in db.execute("SELECT * FROM skipped")})
         records = _records_by_file(known)
+        recorded = tuple(tuple(pair) for pair in version.manifest.get("dump_fields", ()))
+        remapped = settings.dump_fields is not None and settings.dump_fields != recorded
         paths, _ = discover(settings.seeds, settings.follow_links)
         new, changed = [], []
         seen = set()
         for path in paths:
             rel = path.relative_to(settings.seeds).as_posix()
             seen.add(rel)
+            if remapped and (rel in known or rel in records) and _reads_dumps(path.name):  # read under other names
+                seen.update(records.get(rel, ()))
+                changed.append(rel)
+                continue
             if rel not in known and rel in records:  # a multi-record file: changed when its size or mtime is
                 seen.update(records[rel])
                 if _changed(path, (*known[records[rel][0]][:2], None)):

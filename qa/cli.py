@@ -99,6 +99,15 @@ def _filter_mask(answerer: Any, filters: Any) -> Any:
     return mask
 
 
+def dump_fields_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--dump-fields", metavar="FIELD=NAME,...",
+        help="Read JSONL/CSV dumps' FIELD (text, title, date, author, url, id, section, outlet) from the exporter's "
+        "NAME, e.g. title=headline_text,text=story; kept by later builds, '' restores the usual names "
+        "[env QA_DUMP_FIELDS].",
+    )(f)  # fmt: skip
+
+
 def links_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--follow-links", is_flag=True,
@@ -201,15 +210,18 @@ def index() -> None:
 @click.option("--workers", type=click.IntRange(1, 256), help="Embed with N local worker processes (Dask).")
 @click.option("--cluster", metavar="tcp://HOST:PORT", help="Embed on the workers of this Dask scheduler.")
 @click.option("--watch", is_flag=True, help="Then keep watching the folder, as `qa index watch` does.")
+@dump_fields_option
 @links_option
 def index_build(
     seeds: Path | None, index: Path | None, model: str | None, full: bool, wait: float, watch: bool,
-    follow_links: bool, workers: int | None, cluster: str | None,
+    follow_links: bool, workers: int | None, cluster: str | None, dump_fields: str | None,
 ) -> None:  # fmt: skip
     """Build or update the index from the articles folder (incremental, crash-safe)."""
     from qa.build import build
 
-    settings = _settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None)
+    settings = _settings(
+        seeds=seeds, index=index, model=model, follow_links=follow_links or None, dump_fields=dump_fields
+    )
     if watch:
         _watch(settings, full)
         return
@@ -231,13 +243,19 @@ def index_build(
 @index.command("watch")
 @path_options
 @click.option("--full", is_flag=True, help="Re-embed every article in the first build.")
+@dump_fields_option
 @links_option
-def index_watch(seeds: Path | None, index: Path | None, model: str | None, full: bool, follow_links: bool) -> None:
+def index_watch(
+    seeds: Path | None, index: Path | None, model: str | None, full: bool, follow_links: bool, dump_fields: str | None
+) -> None:
     """Keep the index up to date: rebuild incrementally whenever files under the articles folder change.
 
     One line per update (what changed, articles added/updated/removed, seconds); ctrl+c stops.
     """
-    _watch(_settings(seeds=seeds, index=index, model=model, follow_links=follow_links or None), full)
+    settings = _settings(
+        seeds=seeds, index=index, model=model, follow_links=follow_links or None, dump_fields=dump_fields
+    )
+    _watch(settings, full)
 
 
 def _watch(settings: Settings, full: bool) -> None:

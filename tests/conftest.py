@@ -145,7 +145,7 @@ def qa_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path)
     monkeypatch.setenv("QA_INDEX", str(paths.index))
     monkeypatch.setenv("XDG_CACHE_HOME", str(model_cache))
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "qa-data"))  # the app's question history stays in the test
-    for name in ("QA_MODEL", "QA_TOP_K", "QA_DEBUG", "QA_TEST_CRASH_BEFORE_PUBLISH", "COLUMNS"):
+    for name in ("QA_MODEL", "QA_TOP_K", "QA_DEBUG", "QA_TEST_CRASH_BEFORE_PUBLISH", "QA_DUMP_FIELDS", "COLUMNS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return paths

@@ -26,9 +26,9 @@ def test_an_unchanged_multi_record_file_is_not_read_again(qa_paths: Paths, monke
     reads: list[str] = []
     real = qa.sources.read_path
 
-    def counted(path: Path, root: Path):  # type: ignore[no-untyped-def]
+    def counted(path: Path, root: Path, *rest: object):  # type: ignore[no-untyped-def]
         reads.append(path.relative_to(root).as_posix())
-        return real(path, root)
+        return real(path, root, *rest)
 
     monkeypatch.setattr(qa.sources, "read_path", counted)
     current = store.current_version(qa_paths.index)

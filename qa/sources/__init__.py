@@ -16,6 +16,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -78,10 +79,11 @@ def handles(name: str) -> bool:
     return kind_of(name) not in (None, "file")
 
 
-def read_path(path: Path, root: Path) -> Iterator[Article | Skip]:
+def read_path(path: Path, root: Path, dump_fields: dump.Mapping = ()) -> Iterator[Article | Skip]:
     """Every article in the file at ``path``, and a ``Skip`` for each file or record that gives none.
 
-    Sources are unique within the file: a record id seen before gets ``~2``, ``~3``... appended.
+    Sources are unique within the file: a record id seen before gets ``~2``, ``~3``... appended. ``dump_fields``: the
+    exporter field names a dump's records are read with (``Settings.dump_fields``; see qa.sources.dump).
     """
     source = Path(os.path.relpath(path, root)).as_posix()
     try:
@@ -105,7 +107,7 @@ def read_path(path: Path, root: Path) -> Iterator[Article | Skip]:
         return
     with handle:
         seen: set[str] = set()
-        for item in read_stream(handle, source, path.name):
+        for item in read_stream(handle, source, path.name, dump_fields=dump_fields):
             if item.source in seen:
                 n = 2
                 while f"{item.source}~{n}" in seen:
@@ -115,7 +117,9 @@ def read_path(path: Path, root: Path) -> Iterator[Article | Skip]:
             yield item
 
 
-def read_stream(stream: BinaryIO, source: str, name: str, depth: int = 0) -> Iterator[Article | Skip]:
+def read_stream(
+    stream: BinaryIO, source: str, name: str, depth: int = 0, dump_fields: dump.Mapping = ()
+) -> Iterator[Article | Skip]:
     """The records of one file or archive member, read by the reader for its name's kind."""
     kind = kind_of(name)
     try:
@@ -126,7 +130,9 @@ def read_stream(stream: BinaryIO, source: str, name: str, depth: int = 0) -> Ite
             except Bad as exc:
                 yield Skip(source, str(exc))
         elif kind == "archive":
-            yield from archive.read(stream, source, name, depth, read_stream)
+            yield from archive.read(stream, source, name, depth, partial(read_stream, dump_fields=dump_fields))
+        elif kind == "dump":
+            yield from dump.read(stream, source, name, dump_fields)
         elif kind is not None:
             yield from _READERS[kind](stream, source, name)
         elif name.lower().endswith(".gz"):
@@ -139,7 +145,7 @@ def read_stream(stream: BinaryIO, source: str, name: str, depth: int = 0) -> Ite
         yield Skip(source, f"unreadable {kind or 'file'} ({type(exc).__name__}: {_first_line(exc)})")
 
 
-_READERS = {"pdf": pdf.read, "dump": dump.read, "warc": warc.read, "feed": feed.read, "mail": mail.read}
+_READERS = {"pdf": pdf.read, "warc": warc.read, "feed": feed.read, "mail": mail.read}
 
 
 def file_limit() -> int:
