@@ -103,6 +103,7 @@ def test_moved_and_renamed_articles_keep_their_vectors(settings: Settings) -> No
     assert top == "archive/rowing-2024.txt"
 
 
+@pytest.mark.slow  # builds twice
 def test_the_same_bytes_under_another_kind_are_read_again(settings: Settings) -> None:
     build(settings)
     page = "<html><head><title>Ferry page</title></head><body><p>The ferry sails at noon from Pier 4.</p></body></html>"
@@ -147,6 +148,7 @@ def test_other_chunker_settings_rebuild_from_scratch(settings: Settings) -> None
     assert report.embedded_chunks == report.chunks and report.chunks > first.chunks
 
 
+@pytest.mark.slow  # builds three times
 def test_builds_switch_versions_atomically_and_keep_one_previous(settings: Settings) -> None:
     build(settings)
     old = store.current_version(settings.index)
@@ -159,6 +161,7 @@ def test_builds_switch_versions_atomically_and_keep_one_previous(settings: Setti
     assert len(versions) == 2 and not old.exists()
 
 
+@pytest.mark.slow  # builds three times
 def test_an_up_to_date_index_is_kept_as_it_is_until_a_file_is_touched(settings: Settings, qa) -> None:
     build(settings)
     current = store.current_version(settings.index)
@@ -237,6 +240,7 @@ def test_articles_of_stopwords_only_still_build(tmp_path: Path) -> None:
     assert status(settings).articles == 1
 
 
+@pytest.mark.slow  # builds twice and opens the index three times
 def test_ready_answerer_opens_a_current_index_once_and_builds_a_stale_one(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -266,6 +270,7 @@ def test_ready_answerer_opens_a_current_index_once_and_builds_a_stale_one(
     assert report is not None and report.added == 1
 
 
+@pytest.mark.slow  # builds twice, an alias scan each
 def test_incremental_build_scans_only_changed_articles_for_aliases(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

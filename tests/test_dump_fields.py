@@ -71,7 +71,8 @@ def best(qa: Callable[..., Run], question: str) -> dict:
     return json.loads(run.out)["answers"][0]
 
 
-@pytest.mark.parametrize("how", ["flag", "env"])
+# The quick run (-m "not slow") builds with the flag; QA_DUMP_FIELDS is read by the same Settings (tested below too).
+@pytest.mark.parametrize("how", ["flag", pytest.param("env", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("kind", list(CASES))
 def test_mapped_fields_give_the_text_and_metadata(
     qa_paths: Paths, qa, monkeypatch: pytest.MonkeyPatch, kind: str, how: str
@@ -123,6 +124,7 @@ def test_a_changed_mapping_reads_the_dumps_again_and_is_kept(qa_paths: Paths, qa
     assert "2 added, 0 updated, 2 removed, 1 unchanged, 1 skipped" in reset.out, reset.out
 
 
+@pytest.mark.slow  # builds twice
 def test_qa_ask_rebuilds_when_the_mapping_changes(qa_paths: Paths, qa, monkeypatch: pytest.MonkeyPatch) -> None:
     write_dump(qa_paths, "dumps/wire.csv", CSV)
     (qa_paths.seeds / "note.txt").write_text("Harbour Note\n\nThe harbour wall was painted blue in June.\n")

@@ -145,6 +145,7 @@ SQUAD = [
 
 
 class TestSquad:
+    @pytest.mark.slow  # indexes SQuAD articles
     def test_span_hits_calibration_and_features(
         self, qa: Callable[..., Run], qa_paths: Paths, eval_cache: Path
     ) -> None:
@@ -173,6 +174,7 @@ class TestSquad:
         assert all(0.0 <= r["coverage"] <= 1.0 and -1.0 <= r["dense"] <= 1.0 for r in rows)
         assert "Unanswerable calibration" in run.out
 
+    @pytest.mark.slow  # indexes SQuAD articles, then runs again
     def test_a_second_run_reuses_the_cached_index(
         self, qa: Callable[..., Run], qa_paths: Paths, eval_cache: Path
     ) -> None:
@@ -197,6 +199,7 @@ class TestSquad:
 
 
 class TestBeir:
+    @pytest.mark.slow  # indexes a BEIR corpus
     def test_document_ranking(self, qa: Callable[..., Run], qa_paths: Paths) -> None:
         folder = qa_paths.root / "beir"
         (folder / "qrels").mkdir(parents=True)

@@ -30,6 +30,7 @@ def _proc(args: list[str | bytes], stdin: bytes | None = None) -> subprocess.Com
 # -- 1. invalid UTF-8 in a question ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the CLI in a subprocess (raw bytes on stdin)
 def test_invalid_utf8_on_stdin_is_replaced_not_a_crash(ready_index: Paths) -> None:
     proc = _proc(["ask", "--file", "-"], stdin=b"\xef\xbb\xbfWho built the oven of the Felbridge caf\xe9?\n")
     err = proc.stderr.decode()
@@ -40,6 +41,7 @@ def test_invalid_utf8_on_stdin_is_replaced_not_a_crash(ready_index: Paths) -> No
     assert record["answers"][0]["source"] == OVEN_SRC
 
 
+@pytest.mark.slow  # the CLI in a subprocess (raw bytes in argv)
 def test_invalid_utf8_in_argv_is_replaced_not_a_crash(ready_index: Paths) -> None:
     proc = _proc(["ask", b"Who built the oven of the Felbridge bakers \xff?", "--format", "json"])
     err = proc.stderr.decode()
@@ -75,7 +77,14 @@ def test_surrogates_in_a_question_become_replacement_characters(ready_index: Pat
 ODD_SEPARATORS = ["\u2028", "\u2029", "\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85"]
 
 
-@pytest.mark.parametrize("separator", ODD_SEPARATORS, ids=[f"U+{ord(c):04X}" for c in ODD_SEPARATORS])
+@pytest.mark.parametrize(
+    "separator",
+    # The quick run (-m "not slow") tries the two that str.splitlines and most editors split at (three asks each).
+    [
+        pytest.param(c, id=f"U+{ord(c):04X}", marks=() if c in "\u2028\x85" else pytest.mark.slow)
+        for c in ODD_SEPARATORS
+    ],
+)
 def test_a_line_separator_inside_a_question_does_not_split_it(ready_index: Paths, qa, separator: str) -> None:
     question = OVEN_Q.replace(" of the", f"{separator} of the")
     txt = ready_index.root / "q.txt"
@@ -90,6 +99,7 @@ def test_a_line_separator_inside_a_question_does_not_split_it(ready_index: Paths
         assert len(records) == (1 if args == [str(jsonl)] else 3), args
 
 
+@pytest.mark.slow  # the CLI in a subprocess (raw bytes on stdin)
 def test_stdin_bytes_split_only_at_newlines(ready_index: Paths) -> None:
     stdin = f"{OVEN_Q.replace(' of the', chr(0x2028) + ' of the')}\r\n{LAMP_Q}\r{LAMP_Q}\n".encode()
     proc = _proc(["ask", "--file", "-"], stdin=stdin)

@@ -37,12 +37,22 @@ OTHER_ARTICLES = {
 }
 
 
-def _targets() -> list[tuple[str, str]]:
+def _targets(half: int) -> list:
+    """Every (file, damage) pair. The quick run (-m "not slow") damages each file once, in one of the two tests below
+    (``half``: every other file), the kind of damage turning from file to file so that each test still meets every
+    kind; the full run tries every pair in both tests."""
     cases = [(f"version/{name}", mode) for name in VERSION_FILES for mode in MODES]
     cases += [("CURRENT", mode) for mode in MODES]
     # Another build of the same model exports byte-identical files, so swapping them is no damage at all.
     cases += [(f"model/{name}", mode) for name in MODEL_FILES for mode in MODES if mode != "swap"]
-    return cases
+    targets = list(dict.fromkeys(target for target, _ in cases))
+    params = []
+    for target, mode in cases:
+        n = targets.index(target)
+        modes = [m for t, m in cases if t == target]
+        quick = n % 2 == half and mode == modes[(n // 2 + half) % len(modes)]
+        params.append(pytest.param(target, mode, marks=() if quick else pytest.mark.slow))
+    return params
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +128,7 @@ def _check_answers(qa) -> None:
         assert best["source"] == source and expected in best["passage"]
 
 
-@pytest.mark.parametrize(("target", "mode"), _targets())
+@pytest.mark.parametrize(("target", "mode"), _targets(half=0))
 def test_damage_is_refused_by_status_and_show_and_repaired_by_ask(
     ready_index: Paths, qa, other: Path, target: str, mode: str
 ) -> None:
@@ -138,7 +148,7 @@ def test_damage_is_refused_by_status_and_show_and_repaired_by_ask(
     assert status.code == 0 and "up to date" in status.out, status
 
 
-@pytest.mark.parametrize(("target", "mode"), _targets())
+@pytest.mark.parametrize(("target", "mode"), _targets(half=1))
 def test_damage_is_repaired_by_index_build(ready_index: Paths, qa, other: Path, target: str, mode: str) -> None:
     damage(ready_index.index, target, mode, other)
     run = qa("index", "build")

@@ -115,6 +115,7 @@ def _in_a_terminal(*args: str) -> tuple[int, str, str]:
     return proc.returncode, b"".join(chunks).decode("utf-8", "replace"), err
 
 
+@pytest.mark.slow  # the CLI in a subprocess on a pseudo-terminal
 def test_a_real_terminal_shows_markup_and_escapes_literally(hostile_index: Paths) -> None:
     code, out, err = _in_a_terminal("ask", QUESTION)
     assert code == 0, err
@@ -125,6 +126,7 @@ def test_a_real_terminal_shows_markup_and_escapes_literally(hostile_index: Paths
         assert literal in text, literal
 
 
+@pytest.mark.slow  # the CLI in a subprocess on a pseudo-terminal
 def test_show_in_a_terminal_is_literal_and_show_to_a_pipe_is_exact(hostile_index: Paths, qa) -> None:
     code, out, err = _in_a_terminal("show", HOSTILE_NAME)
     assert code == 0, err
@@ -167,6 +169,7 @@ def test_error_messages_echo_arguments_literally(ready_index: Paths, qa) -> None
     assert not RAW_CONTROL.search(line) and "\u241b[2J" in line
 
 
+@pytest.mark.slow  # runs the app over a real index
 @pytest.mark.anyio
 async def test_the_tui_shows_markup_and_escapes_literally(hostile_index: Paths) -> None:
     from tui_fixtures import wait_for
@@ -248,6 +251,7 @@ def test_sockets_are_blocked_in_the_test_process() -> None:
     socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_sockets_are_blocked_in_cli_subprocesses(ready_index: Paths) -> None:
     code = "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9))\nexcept OSError as e:\n    print(e)\n"
     proc = subprocess.run(

@@ -285,6 +285,7 @@ def _without_read_permission() -> list[str]:
     return [setpriv, "--bounding-set", "-dac_override,-dac_read_search"]
 
 
+@pytest.mark.slow  # builds in a subprocess without root's file permissions
 def test_file_without_read_permission(qa_paths: Paths, ready_index: Paths, ask_ok) -> None:
     prefix = _without_read_permission()
     secret = qa_paths.seeds / "secret.txt"
@@ -306,6 +307,7 @@ def test_file_without_read_permission(qa_paths: Paths, ready_index: Paths, ask_o
         ask_ok(*fact)
 
 
+@pytest.mark.slow  # writes 50 MB and builds
 def test_fifty_megabyte_file_is_skipped_at_once(qa_paths: Paths, qa, ask_ok) -> None:
     write_articles(qa_paths.seeds)
     paragraph = (

@@ -112,6 +112,7 @@ def test_cutting_a_long_sentence_tokenizes_each_character_a_bounded_number_of_ti
     assert tokenized <= 4 * len(text), f"{tokenized / len(text):.0f} x the text was tokenized to cut it"
 
 
+@pytest.mark.slow  # a property test: many examples
 @PROPERTY
 @given(text=TEXTS)
 def test_sentences_are_stripped_ordered_and_cover_each_line(text: str) -> None:
@@ -126,6 +127,7 @@ def test_sentences_are_stripped_ordered_and_cover_each_line(text: str) -> None:
     assert text[end:].strip() == ""
 
 
+@pytest.mark.slow  # a property test: a file per example
 @settings(max_examples=200, deadline=None)
 @given(text=st.one_of(prose(120), st.text(st.characters(codec="utf-8"), max_size=800)))
 def test_a_utf8_file_reads_back_as_exactly_its_text_or_is_skipped_with_a_reason(tmp_path_factory, text: str) -> None:

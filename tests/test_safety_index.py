@@ -89,6 +89,7 @@ def test_an_index_inside_the_seeds_is_refused(qa: Callable[..., Run], qa_paths: 
     assert not (qa_paths.seeds / "idx").exists()
 
 
+@pytest.mark.slow  # builds four times
 def test_user_files_dropped_into_an_index_survive_rebuilds(qa: Callable[..., Run], qa_paths: Paths) -> None:
     write_articles(qa_paths.seeds)
     assert qa("index", "build").code == 0
@@ -104,6 +105,7 @@ def test_user_files_dropped_into_an_index_survive_rebuilds(qa: Callable[..., Run
     assert sorted(p.name for p in qa_paths.index.glob("v-*T*")) == sorted(versions)
 
 
+@pytest.mark.slow  # builds twice
 def test_an_index_from_before_the_marker_is_adopted(qa: Callable[..., Run], qa_paths: Paths) -> None:
     write_articles(qa_paths.seeds)
     assert qa("index", "build").code == 0

@@ -47,6 +47,7 @@ def _assert_no_secret(paths: Paths, *runs: Run) -> None:
     assert b"kestrel" not in data and CODENAME.encode() not in data, "a secret reached the index"
 
 
+@pytest.mark.slow  # builds, then asks three times
 def test_links_out_of_the_folder_are_skipped_with_one_warning_each(linked: Paths, qa) -> None:
     run = qa("index", "build")
     assert run.code == 0, run.err
@@ -65,6 +66,7 @@ def test_links_out_of_the_folder_are_skipped_with_one_warning_each(linked: Paths
     _assert_no_secret(linked, run, asked, qa("ask", "What is the codename of the route past the Dunmere quarry?"))
 
 
+@pytest.mark.slow  # builds twice
 def test_ask_builds_without_the_links_and_follows_them_when_asked(linked: Paths, qa) -> None:
     question = "What is the vault passphrase?"
     run = qa("ask", question, "--format", "json")
@@ -95,6 +97,7 @@ def test_follow_links_indexes_links_out_of_the_folder(linked: Paths, qa, monkeyp
         assert "removed: notes.txt" in status and "stale" in status
 
 
+@pytest.mark.slow  # builds an index of a linked folder
 def test_links_inside_a_linked_articles_folder_still_work(linked: Paths, qa) -> None:
     """The folder itself reached through a link: inside and outside are judged on the resolved paths."""
     alias = linked.root / "seeds-alias"
