@@ -34,8 +34,9 @@ _CACHE_ARTICLES = 2_000  # article texts kept between questions
 _CACHE_SENTENCES = 200_000  # sentences whose terms and mentions are kept between questions
 CONF_FEATURES = (
     "logit", "margin", "p_coverage", "missing_idf", "names_passage", "cos", "overlap", "p_dense", "missing_terms",
-    "year_missing", "detail_overlap", "match_new",
+    "year_missing", "detail_overlap", "match_new", "reader_gap",
 )  # fmt: skip
+READER_GAP = 12.0  # the reader's margin is clipped to +-this before it enters the confidence model
 
 
 def _threshold() -> float:
@@ -84,6 +85,21 @@ class _Passage:
 
 
 @dataclass(frozen=True)
+class _Ranked:
+    passages: list[_Passage]  # every candidate with its best sentence, best first
+    kept: list[_Passage]  # the top_k shown, repeats of the same fact folded into ``also``
+    also: dict[int, list[str]]  # position in kept -> other sources stating the same fact
+    table: Table | None = None  # what they were scored from
+    candidates: list[Candidate] | None = None
+    logits: Any = None  # the sentence model's score of each row of the table
+
+    def sentence_text(self, row: int) -> str:
+        assert self.table is not None
+        s, e = self.table.span[row]
+        return self.table.docs[self.table.chunk[row]].text[s:e]
+
+
+@dataclass(frozen=True)
 class Table:
     """Every scored sentence of one question's candidates: features and where each row comes from."""
 
@@ -105,6 +121,8 @@ class Answerer:
         self.searcher = searcher
         self.sentence_model = linear.load("sentence")
         self.confidence_model = linear.load("confidence")
+        self.rerank_model = linear.load("rerank")
+        self._reader: Any = False  # qa.reader.Reader, opened on first use (None: no reader for this model)
         self._articles: dict[int, _Doc] = {}
         # sentence id -> (stemmed content terms, mentions of each question kind), kept between questions
         self._sentences: dict[int, tuple[frozenset[str], dict[str, tuple[frozenset[str], ...]]]] = {}
@@ -166,8 +184,10 @@ class Answerer:
         method: str,
         allowed: np.ndarray | None = None,
     ) -> list[Result]:
+        ranked = {i: self._rank(q, top_k, method, allowed) for i, q in queries.items()}
+        settled = self._settle({i: (questions[i], r) for i, r in ranked.items()}, top_k)
         return [
-            self._answer(ids[i], q, queries[i], top_k, method, allowed)
+            self._result(ids[i], q, queries[i], settled[i][0], settled[i][1], top_k, method, allowed)
             if i in queries
             else Result(ids[i], q, False, (), notice="the question has no words to search for")
             for i, q in enumerate(questions)
@@ -177,20 +197,51 @@ class Answerer:
         self, qid: str, question: str, query: Query, top_k: int, method: str, allowed: np.ndarray | None = None,
         hints: bool = True,
     ) -> Result:  # fmt: skip
-        candidates = self.searcher.retrieve(query, method, allowed=allowed)
-        passages = self._rerank(query, candidates[:RERANK], rerank=method == "fused")
-        cosines = _pairwise_cosines(passages)
-        kept_at: list[int] = []  # positions in passages of the passages kept
-        also: dict[int, list[str]] = {}
-        for i, p in enumerate(passages):
-            twin = _same_fact(i, passages, kept_at, cosines)
-            if twin is None:
-                kept_at.append(i)
-            elif twin >= 0 and p.source != passages[kept_at[twin]].source and p.source not in also.get(twin, []):
-                also.setdefault(twin, []).append(p.source)
-        kept = [passages[i] for i in kept_at[:top_k]]
-        answers = tuple(self._to_answer(rank, p, also.get(rank - 1, []), question) for rank, p in enumerate(kept, 1))
-        conf = self.confidence(passages) if passages else None
+        ranked, read = self._settle({0: (question, self._rank(query, top_k, method, allowed))}, top_k)[0]
+        return self._result(qid, question, query, ranked, read, top_k, method, allowed, hints)
+
+    def _rank(self, query: Query, top_k: int, method: str, allowed: np.ndarray | None) -> _Ranked:
+        """The passages in answer order, and the top_k kept once repeats of the same fact are folded in."""
+        candidates = self.searcher.retrieve(query, method, allowed=allowed)[:RERANK]
+        if not candidates:
+            return _Ranked([], [], {})
+        t = self.table(query, candidates)
+        logits = self.sentence_model.logits(t.x)
+        passages = rank_passages(t, candidates, logits, self.searcher.version.sentence_vectors, method == "fused")
+        return _keep(_Ranked(passages, [], {}, t, candidates, logits), top_k)
+
+    def _settle(self, ranked: dict[int, tuple[str, _Ranked]], top_k: int) -> dict[int, tuple[_Ranked, Any]]:
+        """The reader on each question's top highlight, all in one pass; where it finds no answer there, it reads
+        the next best sentences too and the second-stage model (``qa/learn/rerank.json``) may pick one of them as
+        the highlight, its passage first."""
+        tops = [i for i, (_, r) in ranked.items() if r.kept]
+        reads = dict(zip(tops, self.read_many([(ranked[i][0], ranked[i][1].kept[0]) for i in tops]), strict=True))
+        out = {i: (r, reads.get(i)) for i, (_, r) in ranked.items()}
+        doubtful = {i: _alternatives(ranked[i][1]) for i in tops if _doubtful(reads[i])}
+        pairs = [(i, row) for i, rows in doubtful.items() for row in rows]
+        texts = [(ranked[i][0], ranked[i][1].sentence_text(row)) for i, row in pairs]
+        extra: dict[int, list[tuple[int, Any]]] = {}
+        for (i, row), read in zip(pairs, self.reader.read_many(texts) if texts else [], strict=True):
+            extra.setdefault(i, []).append((row, read))
+        for i, more in extra.items():
+            r = ranked[i][1]
+            better = reconsider(r, reads[i], more, self.rerank_model)
+            if better is not None:
+                row, read = better
+                moved = _passage_for_row(r, row, self.searcher.version.sentence_vectors)
+                passages = [moved] + [p for p in r.passages if p.at != moved.at]
+                out[i] = (_keep(dataclasses.replace(r, passages=passages), top_k), read)
+        return out
+
+    def _result(
+        self, qid: str, question: str, query: Query, ranked: _Ranked, read: Any, top_k: int, method: str,
+        allowed: np.ndarray | None = None, hints: bool = True,
+    ) -> Result:  # fmt: skip
+        answers = tuple(
+            self._to_answer(rank, p, ranked.also.get(rank - 1, []), question, read if rank == 1 else None)
+            for rank, p in enumerate(ranked.kept, 1)
+        )
+        conf = self.confidence(ranked.passages, read) if ranked.passages else None
         result = Result(qid, question, conf is not None and conf >= THRESHOLD, answers, confidence=conf)
         if hints:  # a period named in the question (qa.periods); "who wrote …?" from the byline (qa.metadata_questions)
             from qa import metadata_questions, periods
@@ -199,11 +250,38 @@ class Answerer:
             result = metadata_questions.answer(self, result, query, top_k, method, allowed)
         return result
 
-    def confidence(self, passages: list[_Passage]) -> float:
-        """Log-odds that the top passage answers the question (0 is even odds)."""
+    @property
+    def reader(self) -> Any:
+        """The span reader over this index's model (qa.reader), or None where the shipped head does not fit it."""
+        if self._reader is False:
+            from qa import reader
+
+            embedder = self.searcher.embedder
+            self._reader = reader.for_model(embedder.folder, str(self.searcher.version.manifest.get("model_key")))
+        return self._reader
+
+    def read_many(self, pairs: Sequence[tuple[str, _Passage]]) -> list[Any]:
+        """What the reader finds in each passage's highlight (None: no reader, or the highlight is the whole
+        passage), in one forward pass."""
+        out: list[Any] = [None] * len(pairs)
+        todo = [i for i, (_, p) in enumerate(pairs) if p.sentence != (p.start, p.end)]
+        if self.reader is None or not todo:
+            return out
+        texts = [(pairs[i][0], pairs[i][1].doc.text[slice(*pairs[i][1].sentence)]) for i in todo]
+        for i, read in zip(todo, self.reader.read_many(texts), strict=True):
+            out[i] = read
+        return out
+
+    def confidence(self, passages: list[_Passage], read: Any = None) -> float:
+        """Log-odds that the top passage answers the question (0 is even odds); ``read``: the reader on its highlight
+        (None: no reader, and the reader's signal counts as average)."""
         import numpy as np
 
-        return float(self.confidence_model.logits(np.asarray([confidence_row(passages)], dtype=np.float32))[0])
+        model = self.confidence_model
+        gap = read.gap if read is not None else None
+        if gap is None and "reader_gap" in model.features:
+            gap = model.mean[model.features.index("reader_gap")]
+        return float(model.logits(np.asarray([confidence_row(passages, gap, model.features)], dtype=np.float32))[0])
 
     # -- scoring sentences ----------------------------------------------------------------------------------------
     def table(self, query: Query, candidates: list[Candidate]) -> Table:
@@ -289,14 +367,6 @@ class Answerer:
             found = cache[kind] = kind_mentions(kind, sentence)
         return found
 
-    def _rerank(self, query: Query, candidates: list[Candidate], rerank: bool) -> list[_Passage]:
-        if not candidates:
-            return []
-        t = self.table(query, candidates)
-        return rank_passages(
-            t, candidates, self.sentence_model.logits(t.x), self.searcher.version.sentence_vectors, rerank
-        )
-
     def _learn_sentences(self, rows: list[tuple[int, str]]) -> None:
         """Stem the sentences not seen before (their terms, for overlap with the question)."""
         new = [(sid, text) for sid, text in rows if sid not in self._sentences]
@@ -357,14 +427,18 @@ class Answerer:
         return found
 
     @staticmethod
-    def _to_answer(rank: int, p: _Passage, also_in: list[str], question: str) -> Answer:
+    def _to_answer(rank: int, p: _Passage, also_in: list[str], question: str, read: Any = None) -> Answer:
         import bisect
 
-        from qa.short_answer import find
+        from qa.short_answer import Short, find, from_read
 
         s, e = p.sentence
         doc = p.doc
-        short = find(question, doc.text[s:e]) if p.sentence != (p.start, p.end) else None
+        short: Short | None
+        if read is not None:
+            short = from_read(question, doc.text[s:e], read)
+        else:
+            short = find(question, doc.text[s:e]) if p.sentence != (p.start, p.end) else None
         return Answer(
             rank=rank,
             score=round(p.score, 4),
@@ -420,13 +494,83 @@ def rank_passages(
     return out
 
 
-def confidence_row(passages: list[_Passage]) -> list[float]:
-    """The confidence model's inputs: the top passage's best sentence, and its margin over the next passage."""
+SECOND_READS = 2  # sentences read after the top one when the reader finds no answer in it
+
+
+def _keep(r: _Ranked, top_k: int) -> _Ranked:
+    """The top_k passages shown: a passage stating the same fact as one above is folded into that one's ``also``."""
+    passages = r.passages
+    cosines = _pairwise_cosines(passages)
+    kept_at: list[int] = []  # positions in passages of the passages kept
+    also: dict[int, list[str]] = {}
+    for i, p in enumerate(passages):
+        twin = _same_fact(i, passages, kept_at, cosines)
+        if twin is None:
+            kept_at.append(i)
+        elif twin >= 0 and p.source != passages[kept_at[twin]].source and p.source not in also.get(twin, []):
+            also.setdefault(twin, []).append(p.source)
+    return dataclasses.replace(r, kept=[passages[i] for i in kept_at[:top_k]], also=also)
+
+
+def _doubtful(read: Any) -> bool:
+    """Whether the reader found no answer it would show in the top highlight (then the next sentences are read)."""
+    from qa.reader import min_gap
+
+    return read is not None and read.gap < min_gap()
+
+
+def _alternatives(r: _Ranked) -> list[int]:
+    """Table rows of the next best sentences after the top highlight (never a headline), best first."""
+    if r.table is None or not r.passages or r.passages[0].best_row < 0:
+        return []
+    import numpy as np
+
+    order = np.argsort(-np.asarray(r.logits))
+    top = r.passages[0].best_row
+    return [int(k) for k in order if k != top and not r.table.headline[k]][:SECOND_READS]
+
+
+def reconsider(r: _Ranked, top_read: Any, more: list[tuple[int, Any]], model: Any) -> tuple[int, Any] | None:
+    """The row (and its read) that the second-stage model puts above the top highlight, or None to keep it."""
+    import numpy as np
+
+    rows = [(r.passages[0].best_row, top_read), *more]
+    x = np.asarray([rerank_row(float(r.logits[row]), read) for row, read in rows], dtype=np.float32)
+    best = int(np.argmax(model.logits(x)))
+    return rows[best] if best > 0 else None
+
+
+def rerank_row(logit: float, read: Any) -> list[float]:
+    gap = read.gap if read is not None and math.isfinite(read.gap) else -READER_GAP
+    return [logit, max(-READER_GAP, min(READER_GAP, gap))]
+
+
+def _passage_for_row(r: _Ranked, row: int, vectors: Any) -> _Passage:
+    """The passage of a table row with that row's sentence as its highlight."""
+    import numpy as np
+
+    t = r.table
+    assert t is not None and r.candidates is not None
+    ci = t.chunk[row]
+    start, end = t.chunk_span[ci]
+    vector = np.asarray(vectors[t.sid[row]], dtype=np.float32) if vectors is not None else None
+    return _Passage(
+        r.candidates[ci], t.docs[ci], start, end, t.span[row], t.terms[row], float(r.logits[row]),
+        tuple(float(v) for v in t.x[row]), vector, at=ci, best_row=row,
+    )  # fmt: skip
+
+
+def confidence_row(
+    passages: list[_Passage], gap: float | None = None, names: Sequence[str] = CONF_FEATURES
+) -> list[float]:
+    """The confidence model's inputs: the top passage's best sentence, its margin over the next passage, and the
+    reader's margin for a span over "no answer" in that sentence (``gap``, clipped to +-READER_GAP)."""
     top = passages[0]
     row = dict(zip(F.FEATURES, top.row, strict=True)) if top.row else dict.fromkeys(F.FEATURES, 0.0)
     second = passages[1].logit if len(passages) > 1 else top.logit - 5.0
-    values = {"logit": top.logit, "margin": top.logit - second, **row}
-    return [float(values[name]) for name in CONF_FEATURES]
+    clipped = max(-READER_GAP, min(READER_GAP, gap)) if gap is not None and math.isfinite(gap) else -READER_GAP
+    values = {"logit": top.logit, "margin": top.logit - second, "reader_gap": clipped, **row}
+    return [float(values[name]) for name in names]
 
 
 def _is_headline(doc: _Doc, s: int, e: int) -> bool:

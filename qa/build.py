@@ -51,6 +51,7 @@ def ensure_model(settings: Settings) -> tuple[Path, str]:
     Exports are also kept in a per-user cache (``$XDG_CACHE_HOME/qa/models``), so a new index folder copies the
     export instead of paying torch's import and the export again. Returns (folder, key).
     """
+    from qa import reader
     from qa.models import export_onnx, model_key, resolve_model
 
     source = resolve_model(settings.model)
@@ -64,6 +65,9 @@ def ensure_model(settings: Settings) -> tuple[Path, str]:
     if store.model_problem(cached) is not None:  # missing, or damaged: export (again)
         cached.parent.mkdir(parents=True, exist_ok=True)
         export_onnx(source, cached, settings.model)
+        reader.prepare(cached, key)
+        store.write_model_checksums(cached)
+    elif not (cached / reader.BASE_FILE).is_file() and reader.prepare(cached, key):  # exported before the reader
         store.write_model_checksums(cached)
     root = settings.index
     name, tmp_name = f"{store.MODELS}/{key}", f"{store.MODELS}/{key}.tmp"

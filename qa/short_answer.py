@@ -164,3 +164,20 @@ def _new(span: str, q_words: set[str], kind: str) -> bool:
         return bool(words) and not any(w in q_words for w in words)
     content = [w for w in words if len(w) > 2 and w not in {"the", "and", "for"}]
     return bool(words) and not any(w in q_words for w in content)
+
+
+def from_read(question: str, sentence: str, read) -> Short | None:
+    """The reader's span in ``sentence`` as the short answer, unless the reader is unsure (its margin is under the
+    one calibrated with the head, ``qa.reader.min_gap``) or the span only repeats the question."""
+    from qa.reader import min_gap
+
+    if read.span is None or read.gap < min_gap():
+        return None
+    s, e = _trim(sentence, *read.span)
+    if e <= s:
+        return None
+    q_words = {w.lower() for w in _WORD.findall(question)}
+    words = {w.lower() for w in _WORD.findall(sentence[s:e])}
+    if not words or words <= q_words:
+        return None
+    return Short(sentence[s:e], s, e)

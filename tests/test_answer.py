@@ -114,3 +114,27 @@ def test_streamed_answers_match_one_at_a_time_in_order(answerer: Answerer) -> No
     assert spans(streamed) == spans(single)
     assert [r.confidence for r in streamed] == pytest.approx([r.confidence for r in single], abs=1e-4)
     assert not streamed[1].answers and streamed[0].answers
+
+
+def test_the_second_look_moves_the_sentence_it_prefers_first(answerer: Answerer) -> None:
+    """The plumbing of the reader's second look: when the second stage prefers another sentence, that sentence is
+    the new top highlight, inside its own passage, and its passage is not listed twice."""
+    from qa import answer as A
+    from qa.learn.linear import Linear
+    from qa.reader import Read
+
+    query = answerer.searcher.queries(["who chairs the transport committee?"])[0]
+    ranked = answerer._rank(query, 5, "fused", None)
+    rows = A._alternatives(ranked)
+    assert rows and ranked.passages[0].best_row not in rows
+    assert all(not ranked.table.headline[r] for r in rows)
+    by_gap = Linear(("logit", "reader_gap"), (0.0, 0.0), (1.0, 1.0), (0.0, 1.0), 0.0)
+    top_read = Read((0, 4), 1.0, 5.0)  # the reader finds nothing in the top highlight
+    more = [(rows[0], Read((0, 4), 9.0, 1.0))] + [(r, Read((0, 4), 1.0, 4.0)) for r in rows[1:]]
+    row, read = A.reconsider(ranked, top_read, more, by_gap)
+    assert row == rows[0] and read is more[0][1]
+    moved = A._passage_for_row(ranked, row, None)
+    assert moved.sentence == ranked.table.span[row]
+    assert moved.start <= moved.sentence[0] < moved.sentence[1] <= moved.end
+    by_logit = Linear(("logit", "reader_gap"), (0.0, 0.0), (1.0, 1.0), (1.0, 0.0), 0.0)
+    assert A.reconsider(ranked, top_read, more, by_logit) is None  # the sentence model's own pick stays

@@ -16,7 +16,10 @@ from qa.learn import linear
 DATA = Path("/work/shared/data")
 
 
-@pytest.mark.parametrize(("name", "names"), [("sentence", features.FEATURES), ("confidence", answer.CONF_FEATURES)])
+@pytest.mark.parametrize(
+    ("name", "names"),
+    [("sentence", features.FEATURES), ("confidence", answer.CONF_FEATURES), ("rerank", ("logit", "reader_gap"))],
+)
 def test_the_model_reads_the_features_the_code_computes(name: str, names: tuple[str, ...]) -> None:
     model = linear.load(name)
     assert model.features == names
@@ -26,7 +29,7 @@ def test_the_model_reads_the_features_the_code_computes(name: str, names: tuple[
     assert model.logits(x).shape == (3,)
 
 
-@pytest.mark.parametrize("name", ["sentence", "confidence"])
+@pytest.mark.parametrize("name", ["sentence", "confidence", "rerank"])
 def test_the_manifest_names_the_training_data_and_seed(name: str) -> None:
     manifest = linear.load(name).manifest
     assert manifest is not None, "a shipped model says what it was trained on"
@@ -42,6 +45,14 @@ def test_the_confidence_model_never_saw_its_held_out_half() -> None:
     manifest = linear.load("confidence").manifest
     fitted = set(manifest["squad2_fit_articles"])
     assert 0 < len(fitted) <= 18  # the first half of SQuAD 2.0 dev's 35 articles
+
+
+def test_the_second_look_and_the_confidence_trust_the_reader() -> None:
+    """Fitted with the reader: a sentence the reader finds an answer in is preferred, and raises confidence."""
+    rerank = linear.load("rerank")
+    assert rerank.weights[rerank.features.index("reader_gap")] > 0
+    conf = linear.load("confidence")
+    assert conf.weights[conf.features.index("reader_gap")] > 0
 
 
 def test_models_are_plain_json() -> None:

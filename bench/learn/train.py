@@ -98,7 +98,7 @@ def collect(dataset: SpanDataset, name: str, questions: list, mask_gold: bool, i
                     sent_x.append(t.x[keep])
                     sent_y.append(labels[keep])
                     sent_q.append(np.asarray(t.chunk)[keep])
-                asked.append((cands, t, answerable, labels, passage_ok))
+                asked.append((cands, t, answerable, labels, passage_ok, q.question))
     searcher.close()
     return sent_x, sent_y, sent_q, asked
 
@@ -137,13 +137,19 @@ def fit_listwise(xs: list[np.ndarray], ys: list[np.ndarray], names: tuple[str, .
     return Linear(names, tuple(map(float, mean)), tuple(map(float, scale)), tuple(map(float, w.detach())), 0.0)
 
 
-def evaluate(asked: list, model: Linear) -> dict[str, float]:
-    """R@1, MRR@10 and highlight (among top-1 hits) of a sentence model over collected tables."""
+def evaluate(asked: list, model: Linear, reader=None, rerank: Linear | None = None) -> dict[str, float]:
+    """R@1, MRR@10 and highlight (among top-1 hits) of a sentence model over collected tables (with ``rerank``: after
+    the reader's second look, as answering does it)."""
+    settled = settle(asked, model, reader) if rerank is not None else None
     r1, rr, hl = [], [], []
-    for cands, table, answerable, labels, passage_ok in asked:
+    for n, (cands, table, answerable, labels, passage_ok, *_) in enumerate(asked):
         if not answerable:
             continue
-        passages = [p for p in rank_passages(table, cands, model.logits(table.x)) if p.best_row >= 0]
+        if settled is not None:
+            ranked, _ = apply_rerank(*settled[n], rerank)
+            passages = [p for p in ranked.passages if p.best_row >= 0]
+        else:
+            passages = [p for p in rank_passages(table, cands, model.logits(table.x)) if p.best_row >= 0]
         rank = next((k for k, p in enumerate(passages, 1) if passage_ok[p.at]), None)
         r1.append(rank == 1)
         rr.append(1 / rank if rank and rank <= 10 else 0.0)
@@ -152,14 +158,71 @@ def evaluate(asked: list, model: Linear) -> dict[str, float]:
     return {"R@1": float(np.mean(r1)), "MRR@10": float(np.mean(rr)), "highlight": float(np.mean(hl)), "n": len(r1)}
 
 
+def settle(asked: list, sentence: Linear, reader) -> list:
+    """Per collected question, as answering does it: the ranked passages, the reader on the top highlight, and, where
+    it finds no answer there, the reader on the next best sentences (``qa.answer._settle``)."""
+    from qa.answer import _doubtful, _Ranked
+
+    ranked = []
+    for cands, table, *_ in asked:
+        logits = sentence.logits(table.x)
+        passages = [p for p in rank_passages(table, cands, logits) if p.best_row >= 0]
+        ranked.append(_Ranked(passages, passages[:1], {}, table, cands, logits))
+    tops = [n for n, r in enumerate(ranked) if r.passages]
+    reads = dict(zip(tops, reader.read_many([(asked[n][5], ranked[n].sentence_text(ranked[n].passages[0].best_row))
+                                             for n in tops]), strict=True))  # fmt: skip
+    more_rows = {n: answer_module._alternatives(ranked[n]) for n in tops if _doubtful(reads[n])}
+    pairs = [(n, row) for n, rows in more_rows.items() for row in rows]
+    more: dict[int, list] = {}
+    for (n, row), read in zip(pairs, reader.read_many([(asked[n][5], ranked[n].sentence_text(row)) for n, row in pairs]),
+                              strict=True):  # fmt: skip
+        more.setdefault(n, []).append((row, read))
+    return [(r, reads.get(n), more.get(n, [])) for n, r in enumerate(ranked)]
+
+
+def apply_rerank(r, read, more: list, rerank: Linear):
+    """The ranked passages and top read after the second-stage model's pick (``qa.answer.reconsider``)."""
+    if not more:
+        return r, read
+    better = answer_module.reconsider(r, read, more, rerank)
+    if better is None:
+        return r, read
+    row, read = better
+    moved = answer_module._passage_for_row(r, row, None)
+    return answer_module._Ranked([moved] + [p for p in r.passages if p.at != moved.at], [], {}), read
+
+
+def fit_rerank(asked: list, settled: list) -> Linear:
+    """The second stage: over the top highlight and the sentences read after it, which one answers (listwise over
+    the sentence model's score and the reader's margin)."""
+    xs, ys = [], []
+    for (_, _, answerable, labels, *_), (r, read, more) in zip(asked, settled, strict=True):
+        if not answerable or not more:
+            continue
+        rows = [(r.passages[0].best_row, read), *more]
+        xs.append(np.asarray([answer_module.rerank_row(float(r.logits[row]), rd) for row, rd in rows], np.float32))
+        ys.append(np.asarray([bool(labels[row]) for row, _ in rows]))
+    print(f"rerank: {len(xs)} questions read past their top highlight", file=sys.stderr)
+    return fit_listwise(xs, ys, ("logit", "reader_gap"))
+
+
 # The direction each confidence signal may push: fitted on SQuAD's two kinds of "no answer" (the article filtered out,
 # and SQuAD 2.0's adversarial questions), a free weight can take a sign that only holds there (more missing terms
 # "meaning" more confidence, because long answerable questions miss more terms); held to the sign that holds in
 # general, the model transfers to other collections.
 CONF_SIGNS = {
     "logit": 1, "margin": 1, "p_coverage": 1, "missing_idf": -1, "names_passage": 1, "cos": 1, "overlap": 1,
-    "p_dense": 1, "missing_terms": -1, "year_missing": -1, "detail_overlap": 1, "match_new": 1,
+    "p_dense": 1, "missing_terms": -1, "year_missing": -1, "detail_overlap": 1, "match_new": 1, "reader_gap": 1,
 }  # fmt: skip
+
+
+def reader_for_training():
+    """The shipped reader (qa/learn/reader.onnx, trained first by ``python -m bench.learn.reader``)."""
+    from bench.learn.reader import base_model
+    from qa.reader import Reader
+
+    folder, _ = base_model()
+    return Reader.open(folder)
 
 
 def fit_signed(
@@ -225,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     x, y = np.concatenate(sx), np.concatenate(sy)
     print(f"sentence rows {len(x)} ({int(y.sum())} positive) from {len(questions)} questions", file=sys.stderr)
     sentence = fit_listwise(sx, sy, F.FEATURES)
+    val: list = []
     if held:  # questions of the same training articles never fitted on: what model choices are judged by
         _, _, _, val = collect(train, f"squad-train-{args.articles}", held, mask_gold=False)
         print(f"validation ({len(held)} train questions not fitted): {evaluate(val, sentence)}", file=sys.stderr)
@@ -236,12 +300,17 @@ def main(argv: list[str] | None = None) -> int:
     fit2 = [q for q in squad2.questions if q.source in fit_sources]
     _, _, _, asked2 = collect(squad2, "squad2-dev", fit2, mask_gold=False, impossible=impossible)
 
+    reader = reader_for_training()
+    settled = settle(asked + asked2, sentence, reader)
+    rerank = fit_rerank(asked, settled[: len(asked)])
+    if held:
+        print(f"validation with the reader's second look: {evaluate(val, sentence, reader, rerank)}", file=sys.stderr)
     conf_x, conf_y = [], []
-    for cands, table, answerable, *_ in asked + asked2:
-        passages = [p for p in rank_passages(table, cands, sentence.logits(table.x)) if p.best_row >= 0]
-        if passages:
-            conf_x.append(answer_module.confidence_row(passages))
-            conf_y.append(answerable)
+    for entry, (r, read, more) in zip(asked + asked2, settled, strict=True):
+        r, read = apply_rerank(r, read, more, rerank)
+        if r.passages:
+            conf_x.append(answer_module.confidence_row(r.passages, read.gap if read is not None else None))
+            conf_y.append(entry[2])
     cx, cy = np.asarray(conf_x, dtype=np.float32), np.asarray(conf_y, dtype=bool)
     confidence = fit_signed(cx, cy, answer_module.CONF_FEATURES, CONF_SIGNS)
     scores = confidence.logits(cx)
@@ -268,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "sentence.json").write_text(sentence_out.to_json() + "\n", encoding="utf-8")
     (args.out / "confidence.json").write_text(confidence_out.to_json() + "\n", encoding="utf-8")
+    rerank_out = Linear(**{**rerank.__dict__, "manifest": {
+        **common, "data": {"squad-v1.1-train": data["squad-v1.1-train"]}, "reader": "qa/learn/reader.json",
+    }})  # fmt: skip
+    (args.out / "rerank.json").write_text(rerank_out.to_json() + "\n", encoding="utf-8")
     print(f"wrote {args.out}/sentence.json and confidence.json in {time.time() - started:.0f} s", file=sys.stderr)
     print(json.dumps({f: round(w, 3) for f, w in zip(sentence.features, sentence.weights, strict=True)}))
     print(json.dumps({f: round(w, 3) for f, w in zip(confidence.features, confidence.weights, strict=True)}))
