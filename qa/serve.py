@@ -198,7 +198,7 @@ class Service:
             self.error = str(exc)
             self.say(f"error: {exc}")
             return
-        self.live = LiveAnswerer(self.settings.index, answerer, self.say)
+        self.live = LiveAnswerer(stores.of(self.settings), answerer, self.say)
         self.say(f"ready: answering from {self.live.version_name}")
 
     def ready(self) -> Any:
