@@ -204,6 +204,7 @@ class Contents:
     key: str
     dimension: int
     chunker: ChunkerSettings
+    extra: dict[str, Any] = field(default_factory=dict)  # more for the manifest (an evaluation corpus's key)
 
 
 @contextmanager

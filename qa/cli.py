@@ -595,6 +595,8 @@ def eval_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def cache_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    store_help = "Answer from a Postgres store (postgresql:// URL) the collection is copied into [env QA_STORE]."
+    f = click.option("--store", metavar="URL", expose_value=False, callback=_remember_store, help=store_help)(f)
     f = click.option("--model", help="Embedding model [env QA_MODEL].")(f)
     return click.option(
         "--cache", type=click.Path(path_type=Path), help="Folder of cached evaluation indexes [~/.cache/qa/eval]."

@@ -117,6 +117,7 @@ def write(where: PostgresStore, contents: Contents) -> int:
         len(t.sentences["id"]), "hnsw" if n_chunks >= store.ANN_THRESHOLD else "flat",
     )  # fmt: skip
     info["model_files"] = store.write_model_checksums(model_cache() / contents.key)
+    info.update(contents.extra)
     return write_tables(where, t, info)
 
 
@@ -174,6 +175,7 @@ def write_tables(where: PostgresStore, t: Tables, info: dict[str, Any], progress
             conn.execute(f"SET LOCAL search_path TO {_ident(name)}, {_ident(ext)}")
             conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
             conn.execute("SET LOCAL max_parallel_maintenance_workers = 1")
+            conn.execute("SET LOCAL client_connection_check_interval = 1000")  # a killed build stops its work at once
             conn.execute(VERSION_DDL.format(d=t.dimension))
             cur = conn.cursor()
             say("articles")
