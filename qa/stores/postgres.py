@@ -632,7 +632,8 @@ def _vector_text(vec: Any) -> str:
 
 
 def server_memory(url: str) -> int:
-    """Resident bytes of the server's processes (the postmaster and its children), for benches; 0 if unknown."""
+    """Memory of the server's processes (the postmaster and its children), for benches: the sum of their
+    proportional set sizes (shared buffers counted once, not once per process); 0 if unknown."""
     try:
         import psutil
     except ImportError:
@@ -644,7 +645,7 @@ def server_memory(url: str) -> int:
         pid = int(pid_file.read_text().split()[0])
         proc = psutil.Process(pid)
         procs = [proc, *proc.children(recursive=True)]
-        return sum(p.memory_info().rss for p in procs)
+        return sum(p.memory_full_info().pss for p in procs)
     except (OSError, ValueError, psutil.Error):
         return 0
 
