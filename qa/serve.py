@@ -35,6 +35,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from qa import stores
 from qa.errors import ConfigError, QAError
 from qa.filters import DateError, Filters
 from qa.settings import Settings

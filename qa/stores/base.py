@@ -71,9 +71,7 @@ class Version(Protocol):
         """The exported ONNX model this version was built with (checked)."""
         ...
 
-    def dense_search(
-        self, vectors: np.ndarray, k: int, allowed: np.ndarray | None = None
-    ) -> list[tuple[int, ...]]:
+    def dense_search(self, vectors: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, ...]]:
         """Nearest chunk ids by inner product for each query vector; ``allowed`` is a boolean mask over chunk ids
         applied inside the search (the k fill with allowed chunks)."""
         ...

@@ -271,7 +271,7 @@ class PostgresStore:
             finally:
                 try:
                     conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
-                except Exception:  # noqa: BLE001 - the connection is gone: so is the lock
+                except Exception:  # noqa: BLE001, S110 - the connection is gone: so is the lock
                     pass
         finally:
             conn.close()
@@ -335,7 +335,9 @@ def _guard(where: PostgresStore, writing: bool = False) -> Iterator[None]:
     try:
         yield
     except psycopg.errors.DiskFull as exc:
-        raise IndexUnwritable(f"the PostgreSQL server of {where.location} has no space left; free some and build again") from exc
+        raise IndexUnwritable(
+            f"the PostgreSQL server of {where.location} has no space left; free some and build again"
+        ) from exc
     except psycopg.errors.InsufficientPrivilege as exc:
         raise IndexUnwritable(
             f"the user of {where.location} may not {'write' if writing else 'read'} there ({_first_line(exc)}); "
@@ -402,7 +404,9 @@ class _SentenceVectors:
                     self._cache.popitem(last=False)
         with self._lock:
             try:
-                out = np.stack([self._cache[i] for i in wanted]) if wanted else np.zeros((0, self.dimension), np.float16)
+                out = (
+                    np.stack([self._cache[i] for i in wanted]) if wanted else np.zeros((0, self.dimension), np.float16)
+                )
             except KeyError as exc:
                 raise IndexError(f"no sentence {exc.args[0]}") from exc
         return out[0] if single else out
@@ -608,7 +612,9 @@ class PostgresVersion:
 
 
 def _damaged(where: PostgresStore, what: str) -> IndexDamaged:
-    error = IndexDamaged(f"the index in {where.location} is damaged ({what}); run `qa index build --store URL` to repair it")
+    error = IndexDamaged(
+        f"the index in {where.location} is damaged ({what}); run `qa index build --store URL` to repair it"
+    )
     error.what = what  # type: ignore[attr-defined]  # the bare reason, as the folder's errors carry it
     return error
 
@@ -648,5 +654,3 @@ def server_memory(url: str) -> int:
         return sum(p.memory_full_info().pss for p in procs)
     except (OSError, ValueError, psutil.Error):
         return 0
-
-

@@ -17,21 +17,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qa.stores.postgres import (
+    FORMAT,
     HNSW_EF_CONSTRUCTION,
     HNSW_M,
     PREFIX,
     SCHEMA,
     VERSION_DDL,
     VERSION_INDEXES,
-    FORMAT,
     PostgresStore,
     _connect,
     _ident,
 )
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from qa.build import Contents
 
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
@@ -87,7 +85,9 @@ def tables_of(contents: Contents) -> Tables:
             texts.append(bm25_text(title, chunk.text))
             chunk_id += 1
         chunk_vecs.append(np.asarray(entry.vectors, dtype=np.float32).reshape(-1, contents.dimension))
-        sent_vecs.extend(np.asarray(v, dtype=np.float16).reshape(-1, contents.dimension) for v in entry.sentence_vectors)
+        sent_vecs.extend(
+            np.asarray(v, dtype=np.float16).reshape(-1, contents.dimension) for v in entry.sentence_vectors
+        )
     t.chunks = {k: np.asarray(v, dtype=np.int32) for k, v in chunk_cols.items()}
     t.sentences = {k: np.asarray(v, dtype=np.int32) for k, v in sent_cols.items()}
     t.chunk_vectors = np.concatenate(chunk_vecs) if chunk_vecs else np.zeros((0, contents.dimension), np.float32)
@@ -107,8 +107,7 @@ def tables_of(contents: Contents) -> Tables:
 
 def write(where: PostgresStore, contents: Contents) -> int:
     from qa import store
-    from qa.build import manifest
-    from qa.build import model_cache
+    from qa.build import manifest, model_cache
 
     t = tables_of(contents)
     n_chunks = len(t.chunks["id"])
