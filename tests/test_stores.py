@@ -157,6 +157,30 @@ class TestEveryStore:
         assert asked.code == 0 and json.loads(asked.out)["answers"][0]["source"] == FACTS[1][2]
 
 
+    def test_serve_answers_and_swaps_in_a_rebuild(self, built_store: Backend) -> None:
+        from starlette.testclient import TestClient
+
+        from qa.serve import create_app
+
+        with TestClient(create_app(built_store.settings())) as client:
+            deadline = time.monotonic() + 120
+            while (health := client.get("/health")).status_code != 200 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert health.status_code == 200, health.text
+            before = health.json()["version"]
+            assert before == built_store.store().current_name()
+            question, expected, source = FACTS[2]
+            record = client.post("/ask", json={"question": question, "filters": {"source": "*.html"}}).json()
+            assert record["answers"][0]["source"] == source and expected in record["answers"][0]["passage"]
+            write_articles(built_store.paths.seeds, {"ferry.txt": "Ferry\n\nThe ferry Corrin carries 340 people.\n"})
+            build(built_store.settings())
+            deadline = time.monotonic() + 60
+            while client.get("/health").json()["version"] == before and time.monotonic() < deadline:
+                assert client.post("/ask", json={"question": question}).status_code == 200
+                time.sleep(0.2)
+            assert client.get("/health").json()["articles"] == len(ARTICLES) + 1
+
+
 # -- the two stores give the same answers -----------------------------------------------------------------------------
 def test_both_stores_give_the_same_answers(qa_paths: Paths, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from qa import stores
