@@ -347,3 +347,10 @@ def test_a_local_question_never_imports_psycopg(ready_index: Paths, qa_proc) -> 
         [sys.executable, "-c", code], check=False, capture_output=True, text=True, env=subprocess_env(), timeout=300
     )
     assert run.stderr.strip().splitlines()[-1] == "False", run.stderr
+
+
+def test_a_nul_character_postgres_cannot_store_is_one_line(pg: str, qa, qa_paths: Paths) -> None:
+    body = "The harbour wall was rebuilt over the winter by the town's masons. " * 150  # past the binary sniff
+    (qa_paths.seeds / "nul.txt").write_text(f"Harbour Wall\n\n{body}\x00 and after.\n", encoding="utf-8")
+    run = qa("index", "build")
+    assert run.code == 1 and "holds a NUL character" in one_line_error(run.err)

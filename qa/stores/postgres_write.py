@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qa.errors import ArticleSkipped
 from qa.stores.postgres import (
     FORMAT,
     HNSW_EF_CONSTRUCTION,
@@ -70,6 +71,11 @@ def tables_of(contents: Contents) -> Tables:
     chunk_id = sentence_id = 0
     for aid, entry in enumerate(contents.entries):
         a = entry.article
+        if "\x00" in a.text or "\x00" in a.title or "\x00" in a.source:
+            raise ArticleSkipped(
+                f"{a.source} holds a NUL character, which PostgreSQL text cannot store; "
+                "remove it from the file, or keep this collection in a folder index"
+            )
         title = headline(a.title, a.text)
         t.articles.append(
             (aid, a.source, a.title, a.kind, a.date, a.author, a.content_hash, entry.size, entry.mtime_ns, a.text)
