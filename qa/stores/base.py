@@ -31,7 +31,9 @@ class Rows(Protocol):
 class Database(Protocol):
     """Read-only SQL over one version's tables (sqlite3's ``execute`` shape: ``?`` placeholders)."""
 
-    dialect: str  # "sqlite" or "postgres", for the few conditions the two spell differently (qa.filters)
+    # "postgres" for the few conditions the two spell differently (qa.filters); a sqlite3.Connection has no such
+    # attribute, and readers take its absence for "sqlite"
+    dialect: str
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows: ...
 
@@ -111,6 +113,11 @@ class Store(Protocol):
 
     def open(self) -> Version:
         """The live version, verified; IndexMissing, IndexDamaged or IndexIncompatible otherwise."""
+        ...
+
+    def claim(self) -> None:
+        """Make the place qa's to write on first use (the folder's marker, the database's ``qa`` schema); refuse
+        one holding what qa did not write."""
         ...
 
     def current_name(self) -> str:
