@@ -1,8 +1,9 @@
 """``python -m bench [NAME ...]``: run the benchmarks, print one table, write bench/results/latest.json.
 
 Every figure is printed beside the baseline it is judged against, measured in the same run, with the ratio and the
-target. Names: cold, index, quality, incremental, latency, ann, bm25, warc, workers, serve (ann and bm25 build 1M-item
-indexes, warc indexes a 10,000-page web archive: minutes; serve runs --seconds twice).
+target. Names: cold, index, quality, incremental, latency, ann, bm25, warc, workers, serve, pg (ann and bm25 build
+1M-item indexes, warc indexes a 10,000-page web archive: minutes; serve runs --seconds twice; pg writes 1M passages
+into PostgreSQL and the local store: tens of minutes).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from bench.common import RESULTS, Row, load, say
 
-BENCHES = ("cold", "index", "quality", "incremental", "latency", "ann", "bm25", "warc", "workers", "serve")
+BENCHES = ("cold", "index", "quality", "incremental", "latency", "ann", "bm25", "warc", "workers", "serve", "pg")
 DEFAULT = BENCHES
 
 

@@ -15,14 +15,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qa import aliases, ledger, store
+from qa import aliases, ledger, store, stores
 from qa.chunking import ChunkerSettings, chunk_article
 from qa.embedder import Embedder
-from qa.errors import ArticleSkipped, IndexDamaged, IndexMissing, QAError
+from qa.errors import ArticleSkipped, IndexDamaged, IndexIncompatible, IndexMissing, QAError, StoreUnreachable
 from qa.records import Article, BuildReport, Chunk, IndexStatus
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.stores.base import Store, Version
 
 # progress(stage, done, total): stage is "reading", "embedding" or "writing"; total may be 0 when unknown.
 Progress = Callable[[str, int, int], None]
@@ -51,24 +54,14 @@ def ensure_model(settings: Settings) -> tuple[Path, str]:
     Exports are also kept in a per-user cache (``$XDG_CACHE_HOME/qa/models``), so a new index folder copies the
     export instead of paying torch's import and the export again. Returns (folder, key).
     """
-    from qa import reader
-    from qa.models import export_onnx, model_key, resolve_model
+    from qa.models import model_key, resolve_model
 
     source = resolve_model(settings.model)
     key = model_key(source)
     folder = store.model_dir(settings.index, key)
     if store.model_problem(folder) is None:  # present and every file matches its checksum
         return folder, key
-    cached = model_cache() / key
-    if (cached / "embedder.json").is_file() and not (cached / store.MODEL_CHECKSUMS).is_file():
-        store.write_model_checksums(cached)  # a cache from before checksums: trusted once, checked from now on
-    if store.model_problem(cached) is not None:  # missing, or damaged: export (again)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        export_onnx(source, cached, settings.model)
-        reader.prepare(cached, key)
-        store.write_model_checksums(cached)
-    elif not (cached / reader.BASE_FILE).is_file() and reader.prepare(cached, key):  # exported before the reader
-        store.write_model_checksums(cached)
+    cached, _ = cached_export(settings.model, source, key)
     root = settings.index
     name, tmp_name = f"{store.MODELS}/{key}", f"{store.MODELS}/{key}.tmp"
     owned = ledger.owned(root)
@@ -90,6 +83,29 @@ def ensure_model(settings: Settings) -> tuple[Path, str]:
     tmp.rename(folder)
     ledger.forget(root, tmp_name)
     return folder, key
+
+
+def cached_export(model: str, source: Path | None = None, key: str | None = None) -> tuple[Path, str]:
+    """The export of ``model`` in the per-user cache (checked; exported again when missing or damaged), and its key.
+
+    A Postgres store reads its model from here: the database holds the index, each machine its own export.
+    """
+    from qa import reader
+    from qa.models import export_onnx, model_key, resolve_model
+
+    source = source or resolve_model(model)
+    key = key or model_key(source)
+    cached = model_cache() / key
+    if (cached / "embedder.json").is_file() and not (cached / store.MODEL_CHECKSUMS).is_file():
+        store.write_model_checksums(cached)  # a cache from before checksums: trusted once, checked from now on
+    if store.model_problem(cached) is not None:  # missing, or damaged: export (again)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        export_onnx(source, cached, model)
+        reader.prepare(cached, key)
+        store.write_model_checksums(cached)
+    elif not (cached / reader.BASE_FILE).is_file() and reader.prepare(cached, key):  # exported before the reader
+        store.write_model_checksums(cached)
+    return cached, key
 
 
 def model_cache() -> Path:
@@ -119,18 +135,15 @@ def build(
 
     started = time.perf_counter()
     chunker = chunker or ChunkerSettings()
-    root = settings.index
-    try:
-        ledger.claim(root, settings.seeds)
-    except OSError as exc:
-        raise store.write_failure(root, exc) from exc
-    with store.build_lock(root, wait=wait), _writing(root):
-        store.collect_garbage(root)
+    where = stores.of(settings)
+    where.claim()
+    with where.lock(wait=wait), _writing(where):
+        where.collect_garbage()
         paths, unsupported = discover(settings.seeds, settings.follow_links)
-        model_folder, key = ensure_model(settings)
+        model_folder, key = where.ensure_model(settings)
         embedder = Embedder(model_folder)
-        previous = None if full else _previous(root, key, chunker)
-        recorded = _dump_fields(root)  # a mapping given once is kept by later builds (Settings.dump_fields)
+        previous = None if full else _previous(where, key, chunker)
+        recorded = _dump_fields(where)  # a mapping given once is kept by later builds (Settings.dump_fields)
         settings = replace(settings, dump_fields=recorded if settings.dump_fields is None else settings.dump_fields)
         remapped = settings.dump_fields != recorded  # dumps (and archives, which may hold them) are read again
         warnings = [f"{rel}: {reason}" for rel, reason in unsupported]
@@ -171,9 +184,9 @@ def build(
             previous.close()
         if not up_to_date:  # a new version only when it would differ: an up-to-date index stays as it is
             progress("writing", 0, 1)
-            n_chunks = _write(root, entries, skipped, settings, key, embedder.dimension, chunker)
+            n_chunks = where.write(Contents(entries, skipped, settings, key, embedder.dimension, chunker))
             progress("writing", 1, 1)
-            store.collect_garbage(root)
+            where.collect_garbage()
     return BuildReport(
         added=counts["added"],
         updated=counts["updated"],
@@ -189,13 +202,26 @@ def build(
     )
 
 
+@dataclass(frozen=True)
+class Contents:
+    """What a build hands its store to write as the next version."""
+
+    entries: list[_Entry]
+    skipped: list[tuple[str, int, int, str]]
+    settings: Settings
+    key: str
+    dimension: int
+    chunker: ChunkerSettings
+    extra: dict[str, Any] = field(default_factory=dict)  # more for the manifest (an evaluation corpus's key)
+
+
 @contextmanager
-def _writing(root: Path) -> Iterator[None]:
+def _writing(where: Store) -> Iterator[None]:
     """OS and SQLite errors while the index is written, as one line (no space left, read-only, no permission)."""
     try:
         yield
     except (OSError, sqlite3.Error) as exc:
-        raise store.write_failure(root, exc) from exc
+        raise where.write_failure(exc) from exc
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -209,7 +235,7 @@ def _stat(path: Path) -> tuple[int, int]:
 class _Previous:
     """The live version's articles, for reusing unchanged ones."""
 
-    def __init__(self, version: store.Version) -> None:
+    def __init__(self, version: Version) -> None:
         self.version = version
         rows = version.db.execute("SELECT id, source, content_hash, size, mtime_ns FROM articles").fetchall()
         self.by_source = {r[1]: (r[0], r[2], r[3], r[4]) for r in rows}
@@ -310,11 +336,7 @@ class _Previous:
             sents = by_chunk[cid]
             chunks.append(Chunk(ordinal, start, end, article.text[start:end], tuple((s, e) for _, s, e in sents)))
             sentence_vectors.append(np.asarray(self.version.sentence_vectors[[s[0] for s in sents]], dtype=np.float32))
-        vectors = (
-            self.version.faiss_index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
-            if ids
-            else np.zeros((0, self.version.faiss_index.d), dtype=np.float32)
-        )
+        vectors = self.version.chunk_vectors(ids)
         return chunks, vectors, sentence_vectors, self._alias_scan(article_id)
 
     def holds(self, entries: list[_Entry], skipped: list[tuple[str, int, int, str]]) -> bool:
@@ -345,11 +367,11 @@ class _Previous:
         self.version.close()
 
 
-def _previous(root: Path, key: str, chunker: ChunkerSettings) -> _Previous | None:
+def _previous(where: Store, key: str, chunker: ChunkerSettings) -> _Previous | None:
     """The live version if it can be reused: same model and chunker, and not damaged (else a full rebuild)."""
     try:
-        version = store.Version.open(root)
-    except (IndexMissing, IndexDamaged):
+        version = where.open()
+    except (IndexMissing, IndexDamaged, IndexIncompatible):
         return None
     if version.manifest.get("model_key") != key or version.manifest.get("chunker") != chunker.key():
         version.close()
@@ -401,13 +423,16 @@ def _reads_dumps(name: str) -> bool:
     return kind_of(name) in ("dump", "archive")
 
 
-def _dump_fields(root: Path) -> tuple[tuple[str, str], ...]:
+def _dump_fields(where: Store) -> tuple[tuple[str, str], ...]:
     """The dump field mapping the live index was built with (none recorded, or no index: the built-in names)."""
     try:
-        manifest = store.read_manifest(store.current_version(root))
+        version = where.open()
     except QAError:
         return ()
-    return tuple((str(ours), str(theirs)) for ours, theirs in manifest.get("dump_fields", ()))
+    try:
+        return tuple((str(ours), str(theirs)) for ours, theirs in version.manifest.get("dump_fields", ()))
+    finally:
+        version.close()
 
 
 def _read_records(
@@ -563,18 +588,7 @@ def _fill(
     store.seal(
         tmp,
         {
-            "model": settings.model,
-            "model_key": key,
-            "dimension": dimension,
-            "chunker": chunker.key(),
-            "dump_fields": [list(pair) for pair in settings.dump_fields or ()],
-            "lexical": LEXICAL,
-            "metadata": METADATA,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "articles": len(entries),
-            "chunks": chunk_id,
-            "sentences": sentence_id,
-            "search": ann,
+            **manifest(settings, key, dimension, chunker, len(entries), chunk_id, sentence_id, ann),
             # The model folder may have gained files during this build (a quantized copy): record them all.
             "model_files": store.write_model_checksums(store.model_dir(root, key)),
         },
@@ -583,6 +597,33 @@ def _fill(
         os._exit(9)
     store.publish(root, tmp)
     return chunk_id
+
+
+def manifest(
+    settings: Settings,
+    key: str,
+    dimension: int,
+    chunker: ChunkerSettings,
+    articles: int,
+    chunks: int,
+    sentences: int,
+    search: str,
+) -> dict[str, Any]:
+    """What every store records about a version (each adds its own: files and checksums, a schema name)."""
+    return {
+        "model": settings.model,
+        "model_key": key,
+        "dimension": dimension,
+        "chunker": chunker.key(),
+        "dump_fields": [list(pair) for pair in settings.dump_fields or ()],
+        "lexical": LEXICAL,
+        "metadata": METADATA,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "articles": articles,
+        "chunks": chunks,
+        "sentences": sentences,
+        "search": search,
+    }
 
 
 # HNSW settings past store.ANN_THRESHOLD. `python -m bench ann` at 1M clustered vectors: recall@10 0.972 at
@@ -662,14 +703,14 @@ def write_bm25(folder: Path, texts: list[str]) -> None:
     retriever.save(str(folder), show_progress=False)
 
 
-def status(settings: Settings, opened: store.Version | None = None) -> IndexStatus:
+def status(settings: Settings, opened: Version | None = None) -> IndexStatus:
     """What the live index holds and which seed files are new, changed or removed since it was built.
 
     ``opened``: the live version, already opened by the caller (it stays open); else it is opened and closed here.
     """
     from qa.ingest import discover
 
-    version = opened or store.Version.open(settings.index)
+    version = opened or stores.of(settings).open()
     try:
         db = version.db
         known = {
@@ -760,13 +801,15 @@ def _same_weights(settings: Settings, built_with: str) -> bool:
         return True  # the index answers with its own export; a model that cannot be read here changes nothing
 
 
-def needs_build(settings: Settings, opened: store.Version | None = None) -> str | None:
+def needs_build(settings: Settings, opened: Version | None = None) -> str | None:
     """Why the index must be built before answering (missing, damaged, other model, older layout, stale), or None.
 
     ``opened``: the live version if the caller has it open already (see ``status``).
     """
     try:
         st = status(settings, opened)
+    except StoreUnreachable:  # nothing to build into either: said as it is
+        raise
     except IndexMissing:
         return "no index yet"
     except IndexDamaged as exc:

@@ -35,12 +35,13 @@ def list_articles(
 ) -> list[Listed]:
     """The matching articles, sorted by ``sort`` (date: undated articles last either way; ties by source)."""
     filters = filters or Filters()
+    dialect = getattr(db, "dialect", "sqlite")  # a sqlite3.Connection has no such attribute
     sql = (
         "SELECT a.source, a.title, a.date, {meta}, a.author, (SELECT count(*) FROM chunks c WHERE c.article_id = a.id) "
         "FROM articles a {join} WHERE {where}"
     )
     try:
-        where, params = filters.where(meta=True)
+        where, params = filters.where(meta=True, dialect=dialect)
         rows = db.execute(
             sql.format(meta="m.section, m.outlet, m.url", join="LEFT JOIN article_meta m ON m.article_id = a.id",
                        where=where), params,

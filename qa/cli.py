@@ -17,11 +17,13 @@ from qa.settings import Settings
 
 
 def _settings(**kw: Any) -> Settings:
-    settings = Settings.from_env(**kw)
+    ctx = click.get_current_context(silent=True)
+    given_store = ctx.meta.get(_STORE) if ctx is not None else None
+    settings = Settings.from_env(**kw, **({"store": given_store} if given_store else {}))
     seeds = kw.get("seeds")
     if seeds is not None and seeds.is_file():  # typed on the command line: said before "building the index ..."
         raise ConfigError(f"{seeds} is a file, not a folder; pass the folder that holds the articles (--seeds)")
-    if "index" in kw:  # a command that reads or writes the index: a file in its place is found now, not mid-build
+    if "index" in kw and settings.store is None:  # a file in the index folder's place is found now, not mid-build
         _check_index(settings.index)
     return settings
 
@@ -53,7 +55,17 @@ def _err(message: str) -> None:
     click.echo(message, err=True)
 
 
+_STORE = "qa.store"  # --store, kept in the click context (shared by the group and its commands)
+
+
+def _remember_store(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta[_STORE] = value
+
+
 def path_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    store_help = "Where the index lives: a postgresql:// URL, or a folder [env QA_STORE; the --index folder]."
+    f = click.option("--store", metavar="URL|DIR", expose_value=False, callback=_remember_store, help=store_help)(f)
     f = click.option("--model", help="Embedding model: a local folder or a name already on disk [env QA_MODEL].")(f)
     index_help = "Index folder [env QA_INDEX; ./index]."
     f = click.option("--index", "index", type=click.Path(path_type=Path), help=index_help)(f)
@@ -310,12 +322,12 @@ def index_list(
     sort: str, reverse: bool, fmt: str | None, seeds: Path | None, index: Path | None, model: str | None, filters: Any
 ) -> None:
     """The indexed articles: source, headline, date, section, byline and number of passages."""
-    from qa import store
+    from qa import stores
     from qa.catalog import COLUMNS, list_articles
     from qa.render import one_line
 
     settings = _settings(seeds=seeds, index=index, model=model)
-    version = store.Version.open(settings.index)
+    version = stores.of(settings).open()
     try:
         items = list_articles(version.db, filters, sort, reverse)
     finally:
@@ -520,11 +532,11 @@ def serve(host: str, port: int, token: str | None, seeds: Path | None, index: Pa
 @path_options
 def show(source: str, seeds: Path | None, index: Path | None, model: str | None) -> None:
     """Print the indexed text of SOURCE, which answer offsets index into."""
-    from qa import store
+    from qa import stores
     from qa.render import safe
 
     settings = _settings(seeds=seeds, index=index, model=model)
-    version = store.Version.open(settings.index)
+    version = stores.of(settings).open()
     try:
         row = None
         for name in _source_names(source, settings.seeds):
@@ -601,6 +613,8 @@ def eval_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def cache_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    store_help = "Answer from a Postgres store (postgresql:// URL) the collection is copied into [env QA_STORE]."
+    f = click.option("--store", metavar="URL", expose_value=False, callback=_remember_store, help=store_help)(f)
     f = click.option("--model", help="Embedding model [env QA_MODEL].")(f)
     return click.option(
         "--cache", type=click.Path(path_type=Path), help="Folder of cached evaluation indexes [~/.cache/qa/eval]."

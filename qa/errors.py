@@ -31,6 +31,10 @@ class IndexUnwritable(QAError):
     """The index folder cannot be written: no space left, read-only, or no permission."""
 
 
+class StoreUnreachable(ConfigError):
+    """The store named by --store / QA_STORE cannot be reached (bad URL, server down, login refused)."""
+
+
 class BuildLocked(QAError):
     """Another build holds the index lock."""
 

@@ -1,7 +1,9 @@
 """Which articles a question may be answered from: a date range, a section, a source pattern, an author.
 
-A ``Filters`` record becomes a boolean mask over chunk ids (``mask``), which ``Searcher.retrieve`` applies inside
-FAISS and BM25: the search itself only sees matching passages, so the top k fills with them instead of shrinking.
+A ``Filters`` record becomes a SQL condition over the articles (``where``), evaluated by the store's database, and
+from it a boolean mask over chunk ids (``mask``), which ``Searcher.retrieve`` applies inside the dense and BM25
+searches (FAISS's selector; in Postgres a bit test in the SQL of both): the search itself only sees matching
+passages, so the top k fills with them instead of shrinking.
 
 Dates are read the way a person types them: ``2005-03-11``, ``2005-03``, ``2005``, ``March 2005``, ``11 March 2005``.
 A month or a year stands for all of it: ``--since 2005-03`` starts on 1 March, ``--until 2005-03`` ends on 31 March.
@@ -22,7 +24,7 @@ from qa.errors import ConfigError
 if TYPE_CHECKING:
     import numpy as np
 
-    from qa.store import Version
+    from qa.stores.base import Version
 
 __all__ = ["DateError", "Filters", "date_range"]
 
@@ -112,8 +114,13 @@ class Filters:
         parts = [f"{f.name} {getattr(self, f.name)}" for f in fields(self) if getattr(self, f.name) is not None]
         return ", ".join(parts) or "no filters"
 
-    def where(self, meta: bool = True) -> tuple[str, list[Any]]:
-        """A SQL condition over ``articles a`` (and ``article_meta m`` when ``meta``) with its parameters."""
+    def where(self, meta: bool = True, dialect: str = "sqlite") -> tuple[str, list[Any]]:
+        """A SQL condition over ``articles a`` (and ``article_meta m`` when ``meta``) with its parameters.
+
+        ``dialect``: "sqlite" (the local store) or "postgres", which has no GLOB or instr and no integer truth.
+        """
+        if dialect == "postgres":
+            return self._where_postgres()
         clauses: list[str] = []
         params: list[Any] = []
         if self.since:
@@ -142,6 +149,32 @@ class Filters:
                 params += [pattern, len(folder), folder] + ([pattern] if meta else [])
         return " AND ".join(f"({c})" for c in clauses) or "1", params
 
+    def _where_postgres(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.since:
+            clauses.append("a.date IS NOT NULL AND substr(a.date, 1, 10) >= ?")
+            params.append(self.since)
+        if self.until:
+            clauses.append("a.date IS NOT NULL AND substr(a.date, 1, 10) <= ?")
+            params.append(self.until)
+        if self.section:
+            clauses.append("lower(coalesce(m.section, '')) = lower(?)")
+            params.append(self.section)
+        if self.author:
+            clauses.append("strpos(lower(coalesce(a.author, '')), lower(?)) > 0")
+            params.append(self.author)
+        if self.source:
+            pattern = self.source.removeprefix("./")
+            if _GLOB.search(pattern):  # GLOB's meaning (case-sensitive, * crosses /) as an anchored regex
+                clauses.append("a.source ~ ? OR lower(coalesce(m.outlet, '')) ~ ?")
+                params += [_glob_regex(pattern), _glob_regex(pattern.lower())]
+            else:
+                folder = pattern.rstrip("/") + "/"
+                clauses.append("a.source = ? OR substr(a.source, 1, ?) = ? OR lower(coalesce(m.outlet, '')) = lower(?)")
+                params += [pattern, len(folder), folder, pattern]
+        return " AND ".join(f"({c})" for c in clauses) or "true", params
+
     def article_ids(self, db: sqlite3.Connection) -> list[int]:
         """Ids of the matching articles."""
         return [row[0] for row in _query(db, self, "SELECT a.id FROM articles a {join} WHERE {where}")]
@@ -150,7 +183,7 @@ class Filters:
         """A boolean array over chunk ids: True for the passages of matching articles."""
         import numpy as np
 
-        n = int(version.faiss_index.ntotal)
+        n = int(version.manifest["chunks"])
         out = np.zeros(n, dtype=bool)
         sql = "SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id {join} WHERE {where}"
         ids = np.fromiter((row[0] for row in _query(version.db, self, sql)), dtype=np.int64)
@@ -160,6 +193,11 @@ class Filters:
 
 def _query(db: sqlite3.Connection, filters: Filters, sql: str) -> list[tuple[Any, ...]]:
     """Run ``sql`` with the filter's join and condition; an index from before article_meta has no section."""
+    dialect = getattr(db, "dialect", "sqlite")  # a sqlite3.Connection has no such attribute
+    if dialect != "sqlite":  # every Postgres version has article_meta
+        where, params = filters.where(meta=True, dialect=dialect)
+        return db.execute(sql.format(join="LEFT JOIN article_meta m ON m.article_id = a.id", where=where),
+                          params).fetchall()  # fmt: skip
     try:
         where, params = filters.where(meta=True)
         return db.execute(sql.format(join="LEFT JOIN article_meta m ON m.article_id = a.id", where=where),
@@ -167,6 +205,25 @@ def _query(db: sqlite3.Connection, filters: Filters, sql: str) -> list[tuple[Any
     except sqlite3.OperationalError:
         where, params = filters.where(meta=False)
         return db.execute(sql.format(join="", where=where), params).fetchall()
+
+
+def _glob_regex(pattern: str) -> str:
+    """SQLite's GLOB as a POSIX regex: ``*`` any run (``/`` too), ``?`` one character, ``[...]`` / ``[^...]`` a set."""
+    out, i = ["^"], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "*":
+            out.append(".*")
+        elif c == "?":
+            out.append(".")
+        elif c == "[" and (end := pattern.find("]", i + 2)) > 0:
+            body = pattern[i + 1 : end].replace("\\", "\\\\")
+            out.append("[" + body + "]")
+            i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out) + "$"
 
 
 def _text(value: str | None) -> str | None:

@@ -1,4 +1,5 @@
-"""An Answerer that follows the index folder: a rebuild by another process is picked up without failing a request.
+"""An Answerer that follows the index (a folder, or a Postgres store): a rebuild by another process is picked up
+without failing a request.
 
 A long-running reader (``qa serve``) opens the live version once. Each request asks ``fresh()`` at most once a
 second whether CURRENT names another version; when it does, the new version is opened in a background thread while
@@ -16,11 +17,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa import store
+from qa import stores
 from qa.answer import Answerer
 from qa.errors import QAError
 from qa.search import Searcher
+
+if TYPE_CHECKING:
+    from qa.stores.base import Store
 
 CHECK_EVERY = 1.0  # seconds between two reads of CURRENT
 
@@ -45,15 +50,15 @@ class LiveAnswerer:
 
     def __init__(
         self,
-        root: Path,
+        root: Path | Store,
         answerer: Answerer,
         say: Callable[[str], None] = lambda message: None,
         every: float = CHECK_EVERY,
     ) -> None:
-        self.root = root
+        self.store = stores.local_store(root) if isinstance(root, Path) else root
         self.say = say
         self.every = every
-        self._held = _Held(answerer, answerer.searcher.version.folder.name)
+        self._held = _Held(answerer, answerer.searcher.version.name)
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         self._loading = False
@@ -84,7 +89,7 @@ class LiveAnswerer:
                 return
             self._checked = now
         try:
-            name = store.current_version(self.root).name
+            name = self.store.current_name()
         except QAError:  # a missing or damaged pointer: keep answering from what is open
             return
         if name == self._held.name:
@@ -103,14 +108,14 @@ class LiveAnswerer:
 
     def _load(self) -> bool:
         try:
-            answerer = Answerer(Searcher.open(self.root))
+            answerer = Answerer(Searcher.open(self.store))
         except Exception as exc:  # noqa: BLE001 - any failure (damaged, removed mid-open): the open one answers on
             self.say(f"the new index version did not open ({exc}); answering from {self._held.name}")
             with self._lock:
                 self._loading = False
                 self._checked = time.monotonic()
             return False
-        new = _Held(answerer, answerer.searcher.version.folder.name)
+        new = _Held(answerer, answerer.searcher.version.name)
         with self._lock:
             old, self._held = self._held, new
             self._loading = False

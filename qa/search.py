@@ -1,4 +1,4 @@
-"""Dense (FAISS) and BM25 retrieval, fused into one ranking of chunks.
+"""Dense and BM25 retrieval, fused into one ranking of chunks (whichever store holds the index: qa.stores).
 
 Fusion: each retriever contributes its top ``pool`` chunks; every chunk in the union gets both scores (cosine from
 its stored vector, BM25 from the sparse index), each min-max normalized over the union, and the fused score is
@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa import store
 from qa.aliases import Aliases
 from qa.embedder import Embedder
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from qa.stores.base import Store, Version
 
 METHODS = ("fused", "dense", "bm25")
 DENSE_WEIGHT = 0.5
@@ -66,7 +67,7 @@ class Query:
 class Searcher:
     """An opened index: what ``ask`` needs, loaded once."""
 
-    def __init__(self, version: store.Version, embedder: Embedder) -> None:
+    def __init__(self, version: Version, embedder: Embedder) -> None:
         import Stemmer  # deferred with bm25s: only an opened index needs them
 
         self.version = version
@@ -74,9 +75,7 @@ class Searcher:
         self.stemmer = Stemmer.Stemmer("english")
         self.aliases = Aliases(version.db.execute("SELECT short, long, count, seen FROM aliases").fetchall())
         self.n_docs = int(version.manifest["chunks"])
-        indptr = version.bm25.scores["indptr"]
-        self._df = indptr[1:] - indptr[:-1]
-        self._vocab = version.bm25.vocab_dict
+        self._df: dict[str, int] = {}  # document frequencies asked of the store so far (a term unknown to it: 0)
         from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_EN_PLUS
 
         # BM25 keeps the index's own short list (plus question words); term overlap, which judges whether a
@@ -85,14 +84,17 @@ class Searcher:
         self._function = set(STOPWORDS_EN_PLUS) | QUESTION_WORDS
 
     @classmethod
-    def open(cls, root: Path) -> Searcher:
-        return cls.of(store.Version.open(root))
+    def open(cls, where: Path | Store) -> Searcher:
+        """A searcher over the live version of a store (an index folder is the local store)."""
+        from qa.stores import local_store
+
+        return cls.of((local_store(where) if isinstance(where, Path) else where).open())
 
     @classmethod
-    def of(cls, version: store.Version) -> Searcher:
+    def of(cls, version: Version) -> Searcher:
         """A searcher over an opened version (closed here if its model cannot be loaded)."""
         try:
-            embedder = Embedder(store.model_dir(version.root, version.manifest["model_key"]))
+            embedder = Embedder(version.model_folder())
         except Exception:
             version.close()
             raise
@@ -124,9 +126,19 @@ class Searcher:
 
     def idf(self, term: str) -> float:
         """BM25's IDF; a term the articles never use gets the highest, since its absence says the most."""
-        tid = self._vocab.get(term)
-        df = 0.0 if tid is None else float(self._df[tid])
+        if term not in self._df:
+            self.learn_terms([term])
+        df = float(self._df[term])
         return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+
+    def learn_terms(self, terms: Sequence[str]) -> None:
+        """Ask the store for the document frequencies of the terms not asked before, in one call."""
+        new = [t for t in dict.fromkeys(terms) if t not in self._df]
+        if new:
+            if len(self._df) > 200_000:  # a long-running server meets many words: keep the cache bounded
+                self._df.clear()
+            found = self.version.doc_freqs(new)
+            self._df.update({t: found.get(t, 0) for t in new})
 
     def queries(self, questions: Sequence[str], batch_size: int = 16) -> list[Query]:
         """Questions -> Queries, encoded together and searched in one FAISS call.
@@ -136,6 +148,7 @@ class Searcher:
         """
         expanded = [self.expand(q) for q in questions]
         vectors = self.embedder.encode([text for text, _ in expanded], batch_size=batch_size)[0]
+        self.learn_terms([t for q in questions for t in self.terms(q, content_only=True)])
         result = []
         for question, (text, pairs), vec in zip(questions, expanded, vectors, strict=True):
             own = tuple(dict.fromkeys(self.terms(question)))
@@ -150,44 +163,21 @@ class Searcher:
     def dense_search(
         self, vectors: np.ndarray, pool: int = POOL, allowed: np.ndarray | None = None
     ) -> list[tuple[int, ...]]:
-        """Nearest chunk ids for many query vectors in one FAISS call (a matrix product, not one per question).
+        """Nearest chunk ids for many query vectors in one call to the store (FAISS: one matrix product).
 
-        ``allowed``: a boolean mask over chunk ids; only those are searched (FAISS skips the others inside the
-        search, so the pool fills with allowed chunks).
+        ``allowed``: a boolean mask over chunk ids; only those are searched (inside the search, so the pool fills
+        with allowed chunks).
         """
-        import numpy as np
-
         if self.n_docs == 0 or len(vectors) == 0:
             return [() for _ in range(len(vectors))]
-        x = np.ascontiguousarray(vectors, dtype=np.float32)
-        if allowed is None:
-            _, ids = self.version.faiss_index.search(x, min(pool, self.n_docs))
-        else:
-            import faiss
-
-            bitmap = np.packbits(allowed.astype(np.uint8), bitorder="little")
-            selector = faiss.IDSelectorBitmap(self.n_docs, faiss.swig_ptr(bitmap))
-            index = self.version.faiss_index
-            params = (
-                faiss.SearchParametersHNSW(sel=selector, efSearch=index.hnsw.efSearch)
-                if hasattr(index, "hnsw")
-                else faiss.SearchParameters(sel=selector)
-            )
-            _, ids = index.search(x, min(pool, self.n_docs), params=params)
-        return [tuple(int(i) for i in row if i >= 0) for row in ids]
+        return self.version.dense_search(vectors, min(pool, self.n_docs), allowed)
 
     def bm25_scores(self, query: Query) -> np.ndarray:
-        import numpy as np
-
-        ids = [self._vocab[t] for t in query.terms if t in self._vocab]
-        if not ids or self.n_docs == 0:
-            return np.zeros(self.n_docs, dtype=np.float32)
-        return self.version.bm25.get_scores_from_ids(ids)
+        """BM25 of every chunk for ``query`` (tests and tools; ``retrieve`` asks the store for its top only)."""
+        return self.version.bm25_scores(query.terms)
 
     def chunk_vectors(self, ids: Sequence[int]) -> np.ndarray:
-        import numpy as np
-
-        return self.version.faiss_index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+        return self.version.chunk_vectors(ids)
 
     def retrieve(
         self,
@@ -206,23 +196,19 @@ class Searcher:
         if self.n_docs == 0:
             return []
         pool = min(pool, self.n_docs)
-        sparse = self.bm25_scores(query)
-        if allowed is not None:
-            sparse = np.where(allowed, sparse, 0.0)
         ids: set[int] = set()
         if method in ("fused", "dense"):
             nearest = query.dense_ids if allowed is None else None
             if nearest is None or len(nearest) < pool:
                 nearest = tuple(self.dense_search(query.vector[None, :], pool, allowed)[0])
             ids.update(i for i in nearest[:pool] if i >= 0)
-        if method in ("fused", "bm25"):
-            top = np.argpartition(-sparse, pool - 1)[:pool] if pool < self.n_docs else np.arange(self.n_docs)
-            ids.update(int(i) for i in top if sparse[i] > 0)
+        lexical = self.version.bm25(query.terms, pool if method in ("fused", "bm25") else 0, allowed, sorted(ids))
+        ids.update(lexical.top)
         if not ids:
             return []
         order = sorted(ids)
         dense = self.chunk_vectors(order) @ query.vector
-        bm = sparse[order]
+        bm = lexical.score_of(order)
         fused = _fuse(dense, bm, method)
         ranked = np.argsort(-fused, kind="stable")[:limit].tolist()
         top = [order[j] for j in ranked]
@@ -238,19 +224,10 @@ class Searcher:
         if not total:
             return [0.0] * len(chunk_ids)
         wanted = np.asarray(chunk_ids, dtype=np.int64)
-        matrix = self.version.bm25.scores
         vocab = set(query.weights)
         for form, other in query.alias_pairs:
             vocab |= form | other
-        present: dict[str, np.ndarray] = {}
-        for term in vocab:
-            tid = self._vocab.get(term)
-            if tid is None:
-                continue
-            docs = matrix["indices"][matrix["indptr"][tid] : matrix["indptr"][tid + 1]]  # sorted doc ids
-            if len(docs):
-                at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
-                present[term] = docs[at] == wanted
+        present = self.version.present(sorted(vocab), chunk_ids)
         if not query.alias_pairs:  # the common case, as one weighted sum over terms
             mass = np.zeros(len(wanted))
             for term, hit in present.items():

@@ -35,6 +35,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from qa import stores
 from qa.errors import ConfigError, QAError
 from qa.filters import DateError, Filters
 from qa.settings import Settings
@@ -198,7 +199,7 @@ class Service:
             self.error = str(exc)
             self.say(f"error: {exc}")
             return
-        self.live = LiveAnswerer(self.settings.index, answerer, self.say)
+        self.live = LiveAnswerer(stores.of(self.settings), answerer, self.say)
         self.say(f"ready: answering from {self.live.version_name}")
 
     def ready(self) -> Any:

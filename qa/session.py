@@ -7,15 +7,18 @@ build holds the lock the current index answers meanwhile instead of failing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa import store
+from qa import stores
 from qa.answer import Answerer
 from qa.build import Progress, build, needs_build
 from qa.errors import BuildLocked, QAError
 from qa.records import BuildReport
 from qa.search import Searcher
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.stores.base import Store, Version
 
 WAIT_FOR_FIRST_BUILD = 600.0  # seconds to wait for another process's build when there is no usable index
 MEANWHILE = "another build is running; answering from the current index meanwhile"
@@ -28,38 +31,39 @@ def ensure_index(
     reason = needs_build(settings)
     if reason is None:
         return None
-    if not store.is_locked(settings.index):
+    where = stores.of(settings)
+    if not where.is_locked():
         say(f"building the index ({reason})")
         try:
             return build(settings, progress=progress or (lambda *_: None))
         except BuildLocked:
             pass  # another build took the lock after the check above: share its result like any other
         except QAError as exc:  # e.g. the articles folder is gone: what was indexed still answers
-            if not _opens(settings.index):
+            if not _opens(where):
                 raise
             say(f"could not update the index ({exc}); answering from the current index")
             return None
-    if _opens(settings.index):
+    if _opens(where):
         say(MEANWHILE)
         return None
     say("another build is running; waiting for it to finish")  # nothing usable to answer from meanwhile
-    with store.build_lock(settings.index, wait=WAIT_FOR_FIRST_BUILD):
+    with where.lock(wait=WAIT_FOR_FIRST_BUILD):
         pass
     return ensure_index(settings, say, progress)
 
 
-def _opens(root: Path) -> bool:
+def _opens(where: Store) -> bool:
     """Whether the current index opens (stale perhaps, but whole): something to answer from during a build."""
     try:
-        store.Version.open(root).close()
+        where.open().close()
     except QAError:
         return False
     return True
 
 
-def open_answerer(settings: Settings, opened: store.Version | None = None) -> Answerer:
+def open_answerer(settings: Settings, opened: Version | None = None) -> Answerer:
     """An Answerer over the current index, or over ``opened`` when the caller has it open already."""
-    return Answerer(Searcher.of(opened) if opened is not None else Searcher.open(settings.index))
+    return Answerer(Searcher.of(opened) if opened is not None else Searcher.open(stores.of(settings)))
 
 
 def ready_answerer(
@@ -67,14 +71,15 @@ def ready_answerer(
 ) -> tuple[Answerer, BuildReport | None]:
     """``ensure_index`` then ``open_answerer``, opening (and verifying) the index once when it is already current:
     checking files and loading vectors twice was a fifth of a cold ``qa ask``."""
+    where = stores.of(settings)
     try:
-        version = store.Version.open(settings.index)
+        version = where.open()
     except QAError:
         version = None
     if version is not None:
         if needs_build(settings, version) is None:
             return open_answerer(settings, version), None
-        if store.is_locked(settings.index):  # stale, and another build runs: the opened version answers meanwhile
+        if where.is_locked():  # stale, and another build runs: the opened version answers meanwhile
             say(MEANWHILE)
             return open_answerer(settings, version), None
         version.close()  # not held while this process builds: a large index would sit in memory twice

@@ -15,6 +15,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"  # the bundled model; see qa.models.resolve_m
 class Settings:
     seeds: Path = Path("seeds")
     index: Path = Path("index")
+    store: str | None = None  # a PostgreSQL URL (postgresql://...): the index lives there instead of in ``index``
     model: str = DEFAULT_MODEL
     top_k: int = 5
     follow_links: bool = False  # index links whose target lies outside the seeds folder
@@ -26,12 +27,17 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Environment first (QA_SEEDS, QA_INDEX, QA_MODEL, QA_TOP_K, QA_FOLLOW_LINKS, QA_AUTO_UPDATE,
-        QA_DUMP_FIELDS), then explicit overrides that are not None (``dump_fields`` as typed: FIELD=NAME,...)."""
+        """Environment first (QA_SEEDS, QA_INDEX, QA_STORE, QA_MODEL, QA_TOP_K, QA_FOLLOW_LINKS, QA_AUTO_UPDATE,
+        QA_DUMP_FIELDS), then explicit overrides that are not None (``dump_fields`` as typed: FIELD=NAME,...).
+
+        ``store`` (``--store`` / ``QA_STORE``) names where the index lives: a ``postgresql://`` URL, or a folder path,
+        which is the local index folder (the same as ``index``).
+        """
         env = os.environ
         base = cls(
             seeds=Path(env.get("QA_SEEDS", "seeds")),
             index=Path(env.get("QA_INDEX", "index")),
+            store=env.get("QA_STORE") or None,
             model=env.get("QA_MODEL", DEFAULT_MODEL),
             top_k=int(env.get("QA_TOP_K", "5") or 5),
             follow_links=env.get("QA_FOLLOW_LINKS", "").strip().lower() in ("1", "true", "yes", "on"),
@@ -41,7 +47,24 @@ class Settings:
         given = {k: (Path(v) if k in ("seeds", "index") else v) for k, v in overrides.items() if v is not None}
         if isinstance(given.get("dump_fields"), str):
             given["dump_fields"] = parse_dump_fields(given["dump_fields"], "--dump-fields")
-        return replace(base, **given)  # type: ignore[arg-type]
+        if "index" in given and "store" not in given:
+            given["store"] = None  # --index given on the command line wins over QA_STORE from the environment
+        return replace(base, **given).resolved()  # type: ignore[arg-type]
+
+    def resolved(self) -> Settings:
+        """A ``store`` that is a folder path is the local index folder: it moves to ``index``."""
+        from qa.stores import is_postgres
+
+        if self.store is not None and not is_postgres(self.store):
+            if "://" in self.store:
+                from qa.errors import ConfigError
+
+                raise ConfigError(
+                    f"--store {self.store.split('://')[0]}://... is not a store qa knows; "
+                    "give a postgresql://USER@HOST/DATABASE URL or a folder"
+                )
+            return replace(self, index=Path(self.store), store=None)
+        return self
 
 
 def parse_dump_fields(text: str, origin: str) -> tuple[tuple[str, str], ...]:

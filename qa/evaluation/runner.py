@@ -303,7 +303,7 @@ def run_squad(
         "articles": len(dataset.articles),
         "questions": len(dataset.questions),
         "chunks": searcher.n_docs,
-        "index": str(searcher.version.root),
+        "index": searcher.version.location,
         "index_built_now": built,
         "index_seconds": round(build_seconds, 1),
         "top_k": top_k,
@@ -375,7 +375,7 @@ def _calibrate(
     answerer = Answerer(searcher)
     feats = _Features(answerer) if dump_features else None
     report.info["unanswerable"] = {
-        "index": str(searcher.version.root),
+        "index": searcher.version.location,
         "indexed_articles": len(indexed.articles),
         "answerable_questions": len(indexed.questions),
         "held_out_articles": len(held_out.articles),
@@ -437,7 +437,7 @@ def run_beir(
         "queries": len(dataset.queries),
         "chunks": searcher.n_docs,
         "pool": pool,
-        "index": str(searcher.version.root),
+        "index": searcher.version.location,
         "index_built_now": built,
         "index_seconds": round(build_seconds, 1),
         "tuning": tuning(),
