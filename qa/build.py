@@ -6,12 +6,13 @@ are chunked and embedded. Every build writes a complete new version and switches
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,15 +38,129 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 @dataclass
 class _Entry:
-    """One article in the version being built, with its chunks and vectors."""
+    """One article in the version being built, with its chunks and where its vectors are."""
 
     article: Article
     size: int
     mtime_ns: int
     chunks: list[Chunk]
-    vectors: Any = None  # [len(chunks), d] float32
-    sentence_vectors: list[Any] = field(default_factory=list)  # per chunk: [len(sentences), d]
+    vectors: _Spooled | _Reused | None = None  # None: not embedded yet; read only when the version is written
     alias_scan: aliases.Scan | None = None  # reused from the previous version when the text is unchanged
+
+    def passage_vectors(self, dimension: int) -> Any:
+        """[len(chunks), d] float32."""
+        import numpy as np
+
+        if self.vectors is None:
+            return np.zeros((0, dimension), dtype=np.float32)
+        return self.vectors.passage_vectors()
+
+    def sentence_vectors(self, dimension: int) -> Any:
+        """[sentences of all chunks, d] float16, in the order of the chunks' sentences."""
+        import numpy as np
+
+        if self.vectors is None:
+            return np.zeros((0, dimension), dtype=np.float16)
+        return self.vectors.sentence_vectors()
+
+
+class _Spool:
+    """The vectors a build computes, appended to two files (passages float32, sentences float16) as each window
+    of passages is embedded, and read back article by article when the version is written.
+
+    So a build holds one window of vectors at a time, not every vector of the collection: its memory does not grow
+    with the number of articles. Plain files and ``os.pread``, not memory maps: a mapped page read or written counts
+    in the process's resident memory until it is unmapped. The folder goes when the spool is closed (or collected);
+    in an index folder it is a build folder of the ledger, which the next build removes if this one is killed.
+    """
+
+    def __init__(self, dimension: int, root: Path | None = None) -> None:
+        import tempfile
+        import weakref
+
+        self.dimension = dimension
+        if root is not None:
+            folder = store.new_scratch_dir(root)
+            remove: Callable[[], None] = lambda: store.discard(root, folder)
+        else:  # a build not writing into an index folder (a Postgres store): the system's temporary folder
+            folder = Path(tempfile.mkdtemp(prefix="qa-spool-"))
+            remove = lambda: shutil.rmtree(folder, ignore_errors=True)
+        self._files = {kind: (folder / f"{kind}.bin").open("w+b") for kind in ("passages", "sentences")}
+        self.rows = {"passages": 0, "sentences": 0}
+        files = list(self._files.values())
+        self._finalizer = weakref.finalize(self, _close_spool, files, remove)
+
+    def append(self, passages: Any, sentences: Sequence[Any]) -> tuple[int, int]:
+        """Add passage vectors [n, d] and each passage's sentence vectors; returns the first rows they got."""
+        import numpy as np
+
+        at = self.rows["passages"], self.rows["sentences"]
+        self._files["passages"].write(np.ascontiguousarray(passages, dtype=np.float32).tobytes())
+        for block in sentences:
+            self._files["sentences"].write(np.ascontiguousarray(block, dtype=np.float16).tobytes())
+            self.rows["sentences"] += len(block)
+        self.rows["passages"] += len(passages)
+        return at
+
+    def read(self, kind: str, start: int, n: int) -> Any:
+        import numpy as np
+
+        dtype = np.dtype(np.float32 if kind == "passages" else np.float16)
+        handle = self._files[kind]
+        handle.flush()
+        size = n * self.dimension * dtype.itemsize
+        data = os.pread(handle.fileno(), size, start * self.dimension * dtype.itemsize)
+        if len(data) != size:
+            raise OSError(f"the build's vector spool is short: {len(data)} of {size} bytes")
+        return np.frombuffer(data, dtype=dtype).reshape(n, self.dimension)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _close_spool(files: list[Any], remove: Callable[[], None]) -> None:
+    for handle in files:
+        handle.close()
+    remove()
+
+
+@dataclass(frozen=True)
+class _Spooled:
+    """An article's vectors in the build's spool: its passages' rows and its sentences' rows."""
+
+    spool: _Spool
+    passage: int
+    passages: int
+    sentence: int
+    sentences: int
+
+    def passage_vectors(self) -> Any:
+        return self.spool.read("passages", self.passage, self.passages)
+
+    def sentence_vectors(self) -> Any:
+        return self.spool.read("sentences", self.sentence, self.sentences)
+
+
+@dataclass(frozen=True)
+class _Reused:
+    """An unchanged article's vectors in the previous version (open until the new one is written)."""
+
+    version: Version
+    chunk_ids: tuple[int, ...]
+    sentence_ids: tuple[int, ...]
+
+    def passage_vectors(self) -> Any:
+        import numpy as np
+
+        return np.asarray(self.version.chunk_vectors(self.chunk_ids), dtype=np.float32)
+
+    def sentence_vectors(self) -> Any:
+        import numpy as np
+
+        d = int(self.version.manifest["dimension"])
+        if not self.sentence_ids:
+            return np.zeros((0, d), dtype=np.float16)
+        return np.asarray(self.version.sentence_vectors[list(self.sentence_ids)], dtype=np.float16).reshape(-1, d)
 
 
 def ensure_model(settings: Settings) -> tuple[Path, str]:
@@ -176,16 +291,24 @@ def build(
                 counts["unchanged"] += 1
             else:  # new or changed here, though its content may be stored under another name (moved, renamed)
                 counts["updated" if known else "added"] += 1
-        embedded = _embed(embedder, todo, progress, workers, cluster)
-        removed = len(previous.sources - {e.article.source for e in entries}) if previous else 0
-        up_to_date = previous is not None and not remapped and previous.holds(entries, skipped)
-        n_chunks = int(previous.version.manifest["chunks"]) if up_to_date and previous else 0
-        if previous:
-            previous.close()
-        if not up_to_date:  # a new version only when it would differ: an up-to-date index stays as it is
-            progress("writing", 0, 1)
-            n_chunks = where.write(Contents(entries, skipped, settings, key, embedder.dimension, chunker))
-            progress("writing", 1, 1)
+        root = getattr(where, "root", None)  # a folder store spools beside its versions
+        spool = _Spool(embedder.dimension, root) if todo else None
+        try:
+            embedded = _embed(embedder, todo, progress, workers, cluster, spool)
+            del todo
+            removed = len(previous.sources - {e.article.source for e in entries}) if previous else 0
+            up_to_date = previous is not None and not remapped and previous.holds(entries, skipped)
+            n_chunks = int(previous.version.manifest["chunks"]) if up_to_date and previous else 0
+            if not up_to_date:  # a new version only when it would differ: an up-to-date index stays as it is
+                progress("writing", 0, 1)
+                n_chunks = where.write(Contents(entries, skipped, settings, key, embedder.dimension, chunker))
+                progress("writing", 1, 1)
+        finally:  # the previous version stays open while the new one is written: unchanged articles' vectors
+            if previous:  # are read from it then
+                previous.close()
+            if spool:
+                spool.close()
+        if not up_to_date:
             where.collect_garbage()
     return BuildReport(
         added=counts["added"],
@@ -306,11 +429,9 @@ class _Previous:
             section=section, url=url, outlet=outlet, pages=tuple(json.loads(pages or "[]")),
         )  # fmt: skip
 
-    def reuse(self, article: Article) -> tuple[list[Chunk], Any, list[Any], aliases.Scan | None] | None:
-        """The stored chunks, vectors, sentence vectors and alias scan of an article with this content (under any
-        name: a file moved or renamed is not embedded again), or None if no stored article has it."""
-        import numpy as np
-
+    def reuse(self, article: Article) -> tuple[list[Chunk], _Reused, aliases.Scan | None] | None:
+        """The stored chunks, where their vectors are, and the alias scan of an article with this content (under
+        any name: a file moved or renamed is not embedded again), or None if no stored article has it."""
         article_id = self.by_hash.get(article.content_hash)
         if article_id is None:
             return None
@@ -323,7 +444,7 @@ class _Previous:
         rows = db.execute(
             'SELECT id, ordinal, start, "end" FROM chunks WHERE article_id = ? ORDER BY ordinal', (article_id,)
         ).fetchall()
-        chunks, sentence_vectors = [], []
+        chunks, sentence_ids = [], []
         ids = [r[0] for r in rows]
         by_chunk: dict[int, list[tuple[int, int, int]]] = {cid: [] for cid in ids}
         for sid, cid, s, e in db.execute(
@@ -335,9 +456,8 @@ class _Previous:
         for cid, ordinal, start, end in rows:
             sents = by_chunk[cid]
             chunks.append(Chunk(ordinal, start, end, article.text[start:end], tuple((s, e) for _, s, e in sents)))
-            sentence_vectors.append(np.asarray(self.version.sentence_vectors[[s[0] for s in sents]], dtype=np.float32))
-        vectors = self.version.chunk_vectors(ids)
-        return chunks, vectors, sentence_vectors, self._alias_scan(article_id)
+            sentence_ids.extend(s[0] for s in sents)
+        return chunks, _Reused(self.version, tuple(ids), tuple(sentence_ids)), self._alias_scan(article_id)
 
     def holds(self, entries: list[_Entry], skipped: list[tuple[str, int, int, str]]) -> bool:
         """Whether writing ``entries`` and ``skipped`` would store what this version holds already.
@@ -401,8 +521,8 @@ def _entry(
     """The article with its stored chunks and vectors when some stored article has its content, else chunked anew."""
     reused = previous.reuse(article) if previous else None
     if reused:
-        chunks, vectors, sentence_vectors, scan = reused
-        return _Entry(article, size, mtime, chunks, vectors, sentence_vectors, scan), ""
+        chunks, vectors, scan = reused
+        return _Entry(article, size, mtime, chunks, vectors, scan), ""
     chunks = chunk_article(article, embedder.count_tokens, embedder.token_offsets, chunker)
     if not chunks:
         return None, "no text to index"
@@ -489,12 +609,24 @@ def _read_records(
 
 
 def _embed(
-    embedder: Embedder, todo: list[_Entry], progress: Progress, workers: int = 0, cluster: str | None = None
+    embedder: Embedder,
+    todo: list[_Entry],
+    progress: Progress,
+    workers: int = 0,
+    cluster: str | None = None,
+    spool: _Spool | None = None,
 ) -> int:
-    texts = [c.text for e in todo for c in e.chunks]
-    spans = [[(s - c.start, e - c.start) for s, e in c.sentences] for e in todo for c in e.chunks]
+    """Embed the entries' passages and sentences into ``spool`` (a temporary one if None); returns the passages.
+
+    One process embeds a tokenizing window of passages at a time (``TOKENIZE_WINDOW``, cut where
+    ``Embedder.encode_documents`` cuts its own windows, so every vector is bit for bit what one call over all the
+    passages gives) and spools it before the next: memory holds one window's vectors, whatever the collection's size.
+    """
+    from qa.embedder import TOKENIZE_WINDOW
+
+    spool = spool or _Spool(embedder.dimension)
+    total = sum(len(e.chunks) for e in todo)
     done = 0
-    total = len(texts)
     progress("embedding", 0, total)
 
     def step(n: int) -> None:
@@ -502,18 +634,37 @@ def _embed(
         done += n
         progress("embedding", done, total)
 
-    if (workers or cluster) and texts:  # Dask, imported only when asked for
+    def passages(entries: Iterable[_Entry]) -> Iterator[Chunk]:
+        return (c for e in entries for c in e.chunks)
+
+    def spans(chunks: Sequence[Chunk]) -> list[list[tuple[int, int]]]:
+        return [[(s - c.start, e - c.start) for s, e in c.sentences] for c in chunks]
+
+    first = spool.rows["passages"], spool.rows["sentences"]
+    if (workers or cluster) and total:  # Dask, imported only when asked for (the whole collection in one plan)
         from qa.cluster import encode_documents
 
-        vectors, sentence_vectors = encode_documents(embedder, texts, spans, step, workers, cluster)
+        chunks = list(passages(todo))
+        vectors, sentence_vectors = encode_documents(
+            embedder, [c.text for c in chunks], spans(chunks), step, workers, cluster
+        )
+        spool.append(vectors, sentence_vectors)
+        del vectors, sentence_vectors
     else:
-        vectors, sentence_vectors = embedder.encode_documents(texts, spans=spans, progress=step)
-    i = 0
+        stream = passages(todo)
+        while window := list(itertools.islice(stream, TOKENIZE_WINDOW)):
+            vectors, sentence_vectors = embedder.encode_documents(
+                [c.text for c in window], spans=spans(window), progress=step
+            )
+            spool.append(vectors, sentence_vectors)
+            del vectors, sentence_vectors
+    passage, sentence = first
     for entry in todo:
         n = len(entry.chunks)
-        entry.vectors = vectors[i : i + n]
-        entry.sentence_vectors = sentence_vectors[i : i + n]
-        i += n
+        m = sum(len(c.sentences) for c in entry.chunks)
+        entry.vectors = _Spooled(spool, passage, n, sentence, m)
+        passage += n
+        sentence += m
     return total
 
 
@@ -549,41 +700,56 @@ def _fill(
 
     from qa.ingest import headline
 
+    n_chunks = sum(len(e.chunks) for e in entries)
+    n_sentences = sum(len(c.sentences) for e in entries for c in e.chunks)
     db = store.create_db(tmp / store.META)
-    chunk_vecs, sent_vecs, texts = [], [], []
+    vectors = _VectorIndex(dimension, n_chunks)
+    texts = []
     chunk_id = sentence_id = 0
-    for aid, entry in enumerate(entries):
-        a = entry.article
-        title = headline(a.title, a.text)
-        db.execute(
-            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (aid, a.source, a.title, a.kind, a.date, a.author, a.content_hash, entry.size, entry.mtime_ns, a.text),
-        )
-        db.execute(
-            "INSERT INTO article_meta VALUES (?,?,?,?,?)",
-            (aid, a.section, a.url, a.outlet, json.dumps(list(a.pages)) if a.pages else None),
-        )
-        for chunk, svecs in zip(entry.chunks, entry.sentence_vectors, strict=True):
-            db.execute("INSERT INTO chunks VALUES (?,?,?,?,?)", (chunk_id, aid, chunk.ordinal, chunk.start, chunk.end))
-            db.executemany(
-                "INSERT INTO sentences VALUES (?,?,?,?)",
-                [(sentence_id + k, chunk_id, s, e) for k, (s, e) in enumerate(chunk.sentences)],
+    # Each article's rows and vectors go to disk as it comes (the sentences straight into the .npy, after a header
+    # written for the count known up front): the write holds one article's vectors, not all of them.
+    with (tmp / store.SENTENCES).open("wb") as sentences:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float16)), "fortran_order": False,
+                  "shape": (n_sentences, dimension)}  # fmt: skip
+        np.lib.format.write_array_header_1_0(sentences, header)  # the header np.save writes
+        for aid, entry in enumerate(entries):
+            a = entry.article
+            title = headline(a.title, a.text)
+            db.execute(
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (aid, a.source, a.title, a.kind, a.date, a.author, a.content_hash, entry.size, entry.mtime_ns, a.text),
             )
-            sentence_id += len(chunk.sentences)
-            texts.append(bm25_text(title, chunk.text))
-            chunk_id += 1
-        chunk_vecs.append(np.asarray(entry.vectors, dtype=np.float32))
-        sent_vecs.extend(np.asarray(v, dtype=np.float16) for v in entry.sentence_vectors)
+            db.execute(
+                "INSERT INTO article_meta VALUES (?,?,?,?,?)",
+                (aid, a.section, a.url, a.outlet, json.dumps(list(a.pages)) if a.pages else None),
+            )
+            for chunk in entry.chunks:
+                db.execute(
+                    "INSERT INTO chunks VALUES (?,?,?,?,?)", (chunk_id, aid, chunk.ordinal, chunk.start, chunk.end)
+                )
+                db.executemany(
+                    "INSERT INTO sentences VALUES (?,?,?,?)",
+                    [(sentence_id + k, chunk_id, s, e) for k, (s, e) in enumerate(chunk.sentences)],
+                )
+                sentence_id += len(chunk.sentences)
+                texts.append(bm25_text(title, chunk.text))
+                chunk_id += 1
+            passage_vectors = entry.passage_vectors(dimension)
+            sentence_vectors = entry.sentence_vectors(dimension)
+            if len(passage_vectors) != len(entry.chunks) or len(sentence_vectors) != sum(
+                len(c.sentences) for c in entry.chunks
+            ):
+                raise ValueError(f"{a.source}: vectors do not match its passages and sentences")
+            vectors.add(passage_vectors)
+            sentences.write(np.ascontiguousarray(sentence_vectors, dtype=np.float16).tobytes())
     db.executemany("INSERT INTO skipped VALUES (?,?,?,?)", skipped)
     scans = [e.alias_scan or aliases.scan(e.article.text) for e in entries]  # only new or changed texts scanned
     db.executemany("INSERT INTO alias_scans VALUES (?,?)", [(aid, sc.to_json()) for aid, sc in enumerate(scans)])
     db.executemany("INSERT OR IGNORE INTO aliases VALUES (?,?,?,?)", aliases.combine(scans))
     db.commit()
     db.close()
-    matrix = np.concatenate(chunk_vecs) if chunk_vecs else np.zeros((0, dimension), dtype=np.float32)
-    sentences = np.concatenate(sent_vecs) if sent_vecs else np.zeros((0, dimension), dtype=np.float16)
-    np.save(tmp / store.SENTENCES, sentences, allow_pickle=False)
-    ann = write_vectors(tmp / store.VECTORS, matrix)
+    ann = vectors.write(tmp / store.VECTORS)
+    del vectors
     write_bm25(tmp / store.BM25_DIR, texts)
     store.seal(
         tmp,
@@ -635,21 +801,57 @@ HNSW_EF_SEARCH = 128
 
 def write_vectors(path: Path, matrix: Any) -> str:
     """Exact inner-product search, or HNSW past the threshold (recall checked in bench/ann.py)."""
-    import faiss  # deferred: native library
-
     n, d = matrix.shape if matrix.size else (0, matrix.shape[1])
-    if n >= store.ANN_THRESHOLD:
-        index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-        kind = "hnsw"
-    else:
-        index = faiss.IndexFlatIP(d)
-        kind = "flat"
-    if n:
-        index.add(matrix)
-    faiss.write_index(index, str(path))
-    return kind
+    index = _VectorIndex(d, n)
+    index.add(matrix)
+    return index.write(path)
+
+
+class _VectorIndex:
+    """The FAISS index of ``n`` passage vectors, filled a few at a time.
+
+    A flat index takes them as they come (it only appends); HNSW gets them in one ``add``, as its graph is built
+    otherwise when added in parts, so they are gathered first.
+    """
+
+    def __init__(self, d: int, n: int) -> None:
+        import faiss  # deferred: native library
+        import numpy as np
+
+        self.n = n
+        if n >= store.ANN_THRESHOLD:
+            self.index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            self.index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            self.index.hnsw.efSearch = HNSW_EF_SEARCH
+            self.kind = "hnsw"
+            self.gathered: Any = np.empty((n, d), dtype=np.float32)
+        else:
+            self.index = faiss.IndexFlatIP(d)
+            self.kind = "flat"
+            self.gathered = None
+        self.added = 0
+
+    def add(self, vectors: Any) -> None:
+        import numpy as np
+
+        if not len(vectors):
+            return
+        if self.gathered is not None:
+            self.gathered[self.added : self.added + len(vectors)] = vectors
+        else:
+            self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        self.added += len(vectors)
+
+    def write(self, path: Path) -> str:
+        import faiss
+
+        if self.added != self.n:
+            raise ValueError(f"{self.added} passage vectors for {self.n} passages")
+        if self.gathered is not None and self.n:
+            self.index.add(self.gathered)
+            self.gathered = None
+        faiss.write_index(self.index, str(path))
+        return self.kind
 
 
 LEXICAL = "headline+passage"  # what BM25 indexes per passage (see bm25_text); recorded in the manifest

@@ -254,6 +254,16 @@ def new_version_dir(root: Path) -> Path:
     return tmp
 
 
+def new_scratch_dir(root: Path) -> Path:
+    """A fresh temporary folder for a build's working files (its spooled vectors), never part of a version: a
+    build folder of the ledger, so the next build removes it if this one is killed."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
+    tmp = root / f".tmp-spool-{stamp}-{os.getpid()}"
+    ledger.record(root, tmp.name, ledger.BUILD)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
 def discard(root: Path, tmp: Path) -> None:
     """Remove a build's unfinished version folder (after a failed write)."""
     if ledger.owned(root).get(tmp.name) == ledger.BUILD:

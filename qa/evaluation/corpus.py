@@ -156,9 +156,9 @@ def _in_postgres(local: store.Version, settings: Settings, chunker: ChunkerSetti
         entries = []
         for n, aid in enumerate(ids, 1):
             article = previous._stored_article(aid)
-            chunks, vectors, sentence_vectors, scan = previous.reuse(article) or ([], None, [], None)
+            chunks, vectors, scan = previous.reuse(article) or ([], None, None)
             size, mtime = local.db.execute("SELECT size, mtime_ns FROM articles WHERE id = ?", (aid,)).fetchone()
-            entries.append(_Entry(article, size, mtime, chunks, vectors, sentence_vectors, scan))
+            entries.append(_Entry(article, size, mtime, chunks, vectors, scan))
             progress("copying", n, len(ids))
         manifest = local.manifest
         progress("writing", 0, 1)

@@ -90,10 +90,8 @@ def tables_of(contents: Contents) -> Tables:
                 sentence_id += 1
             texts.append(bm25_text(title, chunk.text))
             chunk_id += 1
-        chunk_vecs.append(np.asarray(entry.vectors, dtype=np.float32).reshape(-1, contents.dimension))
-        sent_vecs.extend(
-            np.asarray(v, dtype=np.float16).reshape(-1, contents.dimension) for v in entry.sentence_vectors
-        )
+        chunk_vecs.append(entry.passage_vectors(contents.dimension))
+        sent_vecs.append(entry.sentence_vectors(contents.dimension))
     t.chunks = {k: np.asarray(v, dtype=np.int32) for k, v in chunk_cols.items()}
     t.sentences = {k: np.asarray(v, dtype=np.int32) for k, v in sent_cols.items()}
     t.chunk_vectors = np.concatenate(chunk_vecs) if chunk_vecs else np.zeros((0, contents.dimension), np.float32)
