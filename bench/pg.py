@@ -328,7 +328,8 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
     rows.append(Row("pg", "exact dense search p50 (FAISS flat)", median(flat_times) * 1000, "ms"))
     rows.append(Row("pg", "server memory, Postgres (PSS, all processes)", memory_pg / 1e9, "GB",
                     gb(rss) - gb(base_rss) if rss else None, "local index in a process",
-                    note=f"filters kept: {pg.get('filter_kept')} / {local.get('filter_kept')}"))  # fmt: skip
+                    note=f"the version's pages sit in the OS page cache; filters kept: "
+                         f"{pg.get('filter_kept')} / {local.get('filter_kept')}"))  # fmt: skip
     local_bytes = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
     rows.append(Row("pg", "on disk: the Postgres version (tables + indexes)", disk_pg / 1e9, "GB", local_bytes / 1e9,
                     "local FAISS + bm25s files", note="Postgres also stores text, sentences (halfvec) and postings"))  # fmt: skip
