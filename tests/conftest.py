@@ -203,7 +203,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = (tmp_path_factory.mktemp("postgres") / "data").resolve()
     for attempt in range(3):  # pg_ctl is given 10 s to start it: a busy machine may need another try
         try:
-            server = embedded.get_server(folder, cleanup_mode="delete")
+            server = embedded.get_server(folder, cleanup_mode="stop")  # its folder and log stay with pytest's
             break
         except (subprocess.TimeoutExpired, subprocess.CalledProcessError, AssertionError):
             embedded.PostgresServer._instances.pop(folder, None)  # a failed start stays registered otherwise

@@ -19,7 +19,7 @@ from qa.search import Searcher
 
 pytestmark = pytest.mark.slow  # builds and kills real processes
 
-TRIALS = 12
+TRIALS = 14
 SEED = 20261130
 
 
@@ -80,7 +80,7 @@ def test_builds_killed_at_random_moments(pg_built: str, qa_paths: Paths) -> None
     url = pg_built
     write_articles(qa_paths.seeds, trial_article(0))
     measured = time.monotonic()
-    whole = start(url, "index", "build", "--full")  # the longest build: its span covers every step
+    whole = start(url, "index", "build")  # a build like the trials' (one new article): kills spread over it
     _, err = whole.communicate(timeout=300)
     assert whole.returncode == 0, err
     span = time.monotonic() - measured
@@ -91,7 +91,7 @@ def test_builds_killed_at_random_moments(pg_built: str, qa_paths: Paths) -> None
     for n in range(1, TRIALS + 1):
         write_articles(qa_paths.seeds, trial_article(n))
         before, _ = live(url)
-        delay = rng.uniform(0.0, span)
+        delay = rng.uniform(0.0, 0.95 * span)
         build = start(url, "index", "build", *(["--full"] if n % 3 == 0 else []))
         time.sleep(delay)
         build.send_signal(signal.SIGKILL)
@@ -120,17 +120,29 @@ def test_builds_killed_at_random_moments(pg_built: str, qa_paths: Paths) -> None
 
 
 def test_two_builds_at_once_one_refuses_or_waits(pg_built: str, qa_paths: Paths) -> None:
-    url = pg_built
-    write_articles(qa_paths.seeds, trial_article(1))
-    first, second = start(url, "index", "build", "--full"), start(url, "index", "build", "--full")
-    results = [p.communicate(timeout=300) + (p.returncode,) for p in (first, second)]
-    codes = sorted(code for _, _, code in results)
-    assert codes == [0, 1], results
-    refused = next(err for _, err, code in results if code == 1)
-    assert "another `qa index build` is running" in one_line_error(refused)
+    from qa.stores.postgres import PostgresStore
 
-    write_articles(qa_paths.seeds, trial_article(2))
-    first, second = start(url, "index", "build", "--full"), start(url, "index", "build", "--wait", "300")
+    url = pg_built
+    where = PostgresStore(url)
+    write_articles(qa_paths.seeds, {k: v for n in range(1, 41) for k, v in trial_article(n).items()})
+
+    def second_while_the_first_runs(*args: str) -> tuple[subprocess.Popen[str], subprocess.Popen[str]]:
+        first = start(url, "index", "build", "--full")  # 44 articles to embed again: seconds of holding the lock
+        deadline = time.monotonic() + 120
+        while not where.is_locked():
+            assert first.poll() is None and time.monotonic() < deadline, "the first build never took the lock"
+            time.sleep(0.05)
+        return first, start(url, "index", "build", *args)
+
+    first, second = second_while_the_first_runs()
+    _, err = second.communicate(timeout=300)
+    assert first.poll() is None, "the first build ended before the second was refused: nothing was tested"
+    assert second.returncode == 1 and "another `qa index build` is running" in one_line_error(err)
+    _, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+
+    write_articles(qa_paths.seeds, trial_article(41))
+    first, second = second_while_the_first_runs("--wait", "300")
     results = [p.communicate(timeout=300) + (p.returncode,) for p in (first, second)]
     assert [code for _, _, code in results] == [0, 0], results  # the second waited, then ran
-    answers_from_the_live_version(url, 2)
+    answers_from_the_live_version(url, 41)
