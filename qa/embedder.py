@@ -40,6 +40,21 @@ CONFIG_FILE = "embedder.json"
 TOKENIZE_WINDOW = 2048
 
 
+def _shrink_arena() -> Any:
+    """Run options that hand the CPU arena's unused regions back at the end of the run.
+
+    onnxruntime's arena keeps every region it ever took, and grows by powers of two: over the windows of a large
+    build its size crept up with the number of windows (0.85 GB after one window of 2,048 passages, 1.4 GB after 21
+    in a 10,000-page archive). Shrunk once per window (its last forward batch), memory stays at what one window
+    needs; the outputs are the same bits (only where intermediate buffers live changes).
+    """
+    import onnxruntime as ort  # deferred: native library, already loaded by the session
+
+    options = ort.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return options
+
+
 @dataclass(frozen=True)
 class EmbedderConfig:
     """What the exported model folder says about itself (``embedder.json``)."""
@@ -200,7 +215,8 @@ class Embedder:
                 feed = {"input_ids": ids, "attention_mask": mask}
                 if "token_type_ids" in self._inputs:
                     feed["token_type_ids"] = np.zeros_like(ids)
-                states = session.run(None, feed)[0]
+                last = b + batch_size >= len(order)
+                states = session.run(None, feed, _shrink_arena() if last else None)[0]
                 out[idx] = self._pool(states, mask)
                 if spans is not None:
                     for row, i in enumerate(idx):
