@@ -40,6 +40,13 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
             answerer.ask_many(questions[i : i + 64])
         many = BATCH / (time.perf_counter() - t)
         many_cpu = (time.process_time() - c) / BATCH * 1000
+        say("latency: the same ask_many with the reader off (what the reader costs, same run)")
+        reader, answerer._reader = answerer.reader, None
+        c = time.process_time()
+        for i in range(0, BATCH, 64):
+            answerer.ask_many(questions[i : i + 64])
+        bare_cpu = (time.process_time() - c) / BATCH * 1000
+        answerer._reader = reader
     finally:
         answerer.searcher.close()
     work = index.parent
@@ -63,4 +70,6 @@ def run(fresh: bool = False, context: dict | None = None) -> list[Row]:
         Row("latency", "CPU time per question, Answerer.ask p50", median(cpu) * 1000, "ms", p50, "wall p50",
             note="process CPU (all threads): a load-independent view on a shared machine"),
         Row("latency", "CPU time per question, ask_many", many_cpu, "ms", 1000 / many, "wall ms per question"),
+        Row("latency", "CPU time per question, ask_many, reader off", bare_cpu, "ms", many_cpu, "with the reader",
+            note="the reader's share of the answering work, measured in the same run"),
     ]  # fmt: skip

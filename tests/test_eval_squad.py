@@ -24,9 +24,18 @@ pytestmark = [
 ]
 
 # Measured (fused / dense / bm25) when set: R@1 .740/.553/.623, R@5 .943/.817/.887, R@20 .983/.957/.973,
-# MRR@10 .827/.668/.734, highlight .896/.825/.893.
+# MRR@10 .827/.668/.734, highlight .896/.825/.893. The short answer (the reader's span on the top highlight), measured
+# when set (fused): EM .373, F1 .464, F1 where the highlight holds the gold .589.
 FLOORS = {
-    "fused": {"R@1": 0.71, "R@5": 0.91, "R@20": 0.95, "MRR@10": 0.80, "highlight": 0.86},
+    "fused": {
+        "R@1": 0.71,
+        "R@5": 0.91,
+        "R@20": 0.95,
+        "MRR@10": 0.80,
+        "highlight": 0.86,
+        "short F1": 0.42,
+        "short F1, highlight holds gold": 0.54,
+    },
     "dense": {"R@1": 0.52, "R@5": 0.78, "R@20": 0.92, "MRR@10": 0.64, "highlight": 0.79},
     "bm25": {"R@1": 0.59, "R@5": 0.85, "R@20": 0.94, "MRR@10": 0.70, "highlight": 0.86},
 }
