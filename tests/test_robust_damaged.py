@@ -28,7 +28,7 @@ VERSION_FILES = [
     "bm25/params.index.json",
     "bm25/vocab.index.json",
 ]
-MODEL_FILES = ["model.onnx", "model.int8.onnx", "tokenizer.json", "embedder.json"]
+MODEL_FILES = ["model.onnx", "model.int8.onnx", "tokenizer.json", "embedder.json", "reader-base-3.onnx"]
 MODES = ["truncate", "zero", "delete", "swap"]
 
 OTHER_ARTICLES = {
