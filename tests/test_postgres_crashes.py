@@ -124,10 +124,12 @@ def test_two_builds_at_once_one_refuses_or_waits(pg_built: str, qa_paths: Paths)
 
     url = pg_built
     where = PostgresStore(url)
-    write_articles(qa_paths.seeds, {k: v for n in range(1, 41) for k, v in trial_article(n).items()})
+    # Enough articles that the first build still holds the lock when the second has started up and asked for it,
+    # on an idle machine too (44 were embedded before a second process finished starting).
+    write_articles(qa_paths.seeds, {k: v for n in range(1, 601) for k, v in trial_article(n).items()})
 
     def second_while_the_first_runs(*args: str) -> tuple[subprocess.Popen[str], subprocess.Popen[str]]:
-        first = start(url, "index", "build", "--full")  # 44 articles to embed again: seconds of holding the lock
+        first = start(url, "index", "build", "--full")  # 604 articles to embed again: seconds of holding the lock
         deadline = time.monotonic() + 120
         while not where.is_locked():
             assert first.poll() is None and time.monotonic() < deadline, "the first build never took the lock"
@@ -141,8 +143,8 @@ def test_two_builds_at_once_one_refuses_or_waits(pg_built: str, qa_paths: Paths)
     _, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
 
-    write_articles(qa_paths.seeds, trial_article(41))
+    write_articles(qa_paths.seeds, trial_article(601))
     first, second = second_while_the_first_runs("--wait", "300")
     results = [p.communicate(timeout=300) + (p.returncode,) for p in (first, second)]
     assert [code for _, _, code in results] == [0, 0], results  # the second waited, then ran
-    answers_from_the_live_version(url, 41)
+    answers_from_the_live_version(url, 601)
