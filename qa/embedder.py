@@ -83,6 +83,21 @@ def int8_documents() -> bool:
     return os.environ.get("QA_INT8", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
+def open_session(model: Path | bytes) -> Any:
+    """An onnxruntime CPU session for a model file (or its bytes), with qa's thread settings."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = _threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    # Idle worker threads sleep instead of spinning: on 2 shared cores a spinning pool takes the CPU the answering
+    # code (and the TUI) needs between runs: warm ask p50 49 -> 11 ms in an A/B at load ~6.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    model = model if isinstance(model, bytes) else str(model)
+    return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+
+
 class Embedder:
     """An exported model folder (``model.onnx``, ``tokenizer.json``, ``embedder.json``) ready to encode."""
 
@@ -112,19 +127,8 @@ class Embedder:
         )
 
     def _session(self, model_file: str) -> Any:
-        import onnxruntime as ort
-
         try:
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = _threads()
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            # Idle worker threads sleep instead of spinning: on 2 shared cores a spinning pool takes the CPU the
-            # answering code (and the TUI) needs between runs: warm ask p50 49 -> 11 ms in an A/B at load ~6.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            return ort.InferenceSession(
-                str(self.folder / model_file), sess_options=options, providers=["CPUExecutionProvider"]
-            )
+            return open_session(self.folder / model_file)
         except Exception as exc:
             raise self._damaged(exc) from exc
 

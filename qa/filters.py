@@ -119,8 +119,8 @@ class Filters:
 
         ``dialect``: "sqlite" (the local store) or "postgres", which has no GLOB or instr and no integer truth.
         """
-        if dialect == "postgres":
-            return self._where_postgres()
+        pg = dialect == "postgres"
+        meta = meta or pg  # the Postgres store always has article metadata
         clauses: list[str] = []
         params: list[Any] = []
         if self.since:
@@ -133,12 +133,15 @@ class Filters:
             clauses.append("lower(coalesce(m.section, '')) = lower(?)" if meta else "0")  # no metadata: no sections
             params += [self.section] if meta else []
         if self.author:
-            clauses.append("instr(lower(coalesce(a.author, '')), lower(?)) > 0")
+            clauses.append(f"{'strpos' if pg else 'instr'}(lower(coalesce(a.author, '')), lower(?)) > 0")
             params.append(self.author)
         if self.source:
             pattern = self.source.removeprefix("./")
             outlet = meta and "lower(coalesce(m.outlet, ''))"
-            if _GLOB.search(pattern):
+            if _GLOB.search(pattern) and pg:  # GLOB's meaning (case-sensitive, * crosses /) as an anchored regex
+                clauses.append(f"a.source ~ ? OR {outlet} ~ ?")
+                params += [_glob_regex(pattern), _glob_regex(pattern.lower())]
+            elif _GLOB.search(pattern):
                 clauses.append("a.source GLOB ?" + (f" OR {outlet} GLOB lower(?)" if meta else ""))
                 params += [pattern] * (2 if meta else 1)
             else:  # a file, a folder, or an outlet's name
@@ -147,33 +150,7 @@ class Filters:
                     "a.source = ? OR substr(a.source, 1, ?) = ?" + (f" OR {outlet} = lower(?)" if meta else "")
                 )
                 params += [pattern, len(folder), folder] + ([pattern] if meta else [])
-        return " AND ".join(f"({c})" for c in clauses) or "1", params
-
-    def _where_postgres(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if self.since:
-            clauses.append("a.date IS NOT NULL AND substr(a.date, 1, 10) >= ?")
-            params.append(self.since)
-        if self.until:
-            clauses.append("a.date IS NOT NULL AND substr(a.date, 1, 10) <= ?")
-            params.append(self.until)
-        if self.section:
-            clauses.append("lower(coalesce(m.section, '')) = lower(?)")
-            params.append(self.section)
-        if self.author:
-            clauses.append("strpos(lower(coalesce(a.author, '')), lower(?)) > 0")
-            params.append(self.author)
-        if self.source:
-            pattern = self.source.removeprefix("./")
-            if _GLOB.search(pattern):  # GLOB's meaning (case-sensitive, * crosses /) as an anchored regex
-                clauses.append("a.source ~ ? OR lower(coalesce(m.outlet, '')) ~ ?")
-                params += [_glob_regex(pattern), _glob_regex(pattern.lower())]
-            else:
-                folder = pattern.rstrip("/") + "/"
-                clauses.append("a.source = ? OR substr(a.source, 1, ?) = ? OR lower(coalesce(m.outlet, '')) = lower(?)")
-                params += [pattern, len(folder), folder, pattern]
-        return " AND ".join(f"({c})" for c in clauses) or "true", params
+        return " AND ".join(f"({c})" for c in clauses) or ("true" if pg else "1"), params
 
     def article_ids(self, db: sqlite3.Connection) -> list[int]:
         """Ids of the matching articles."""

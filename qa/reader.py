@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from qa.embedder import open_session
 from qa.learn.linear import HERE
 
 HEAD_FILE = HERE / "reader.onnx"
@@ -80,18 +81,6 @@ def _base(folder: Path) -> Path | bytes:
     return target
 
 
-def _session(path: Path | bytes) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = max(1, int(os.environ.get("QA_THREADS", "0")) or (os.cpu_count() or 1))
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    model = path if isinstance(path, bytes) else str(path)
-    return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
-
-
 class Reader:
     """The base model's int8 export (a model folder written by ``qa index build``) and the trained head."""
 
@@ -101,8 +90,8 @@ class Reader:
         self.tokenizer = Tokenizer.from_file(str(tokenizer))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second")
-        self.base = _session(base)
-        self.head = _session(head) if head is not None else None
+        self.base = open_session(base)
+        self.head = open_session(head) if head is not None else None
 
     @classmethod
     def open(cls, folder: Path, head: Path | None = HEAD_FILE) -> Reader:
