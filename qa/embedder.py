@@ -55,6 +55,25 @@ def _shrink_arena() -> Any:
     return options
 
 
+# A forward pass's working memory grows with rows x width^2 (the attention scores of every head): a batch of texts
+# wider than this many word pieces holds fewer rows, so the widest passage of an archive no longer sets the build's
+# peak memory (32 rows of 253 pieces held 300 MB more than of 200, for a whole window: `python -m bench warc`).
+ATTENTION_WIDTH = 192
+
+
+def _forward_batches(order: Sequence[int], lengths: dict[int, int], batch_size: int) -> list[list[int]]:
+    """``order`` (longest first) cut into forward batches of at most ``batch_size`` texts, fewer where they are wider
+    than ATTENTION_WIDTH word pieces (at most batch_size x ATTENTION_WIDTH^2 attention cells per pass)."""
+    batches: list[list[int]] = []
+    at = 0
+    while at < len(order):
+        width = lengths[order[at]]
+        rows = max(1, min(batch_size, batch_size * ATTENTION_WIDTH**2 // max(width * width, 1)))
+        batches.append(list(order[at : at + rows]))
+        at += rows
+    return batches
+
+
 @dataclass(frozen=True)
 class EmbedderConfig:
     """What the exported model folder says about itself (``embedder.json``)."""
@@ -74,7 +93,8 @@ class EmbedderConfig:
         (folder / CONFIG_FILE).write_text(json.dumps(self.__dict__, indent=2), encoding="utf-8")
 
 
-def _threads() -> int:
+def thread_count() -> int:
+    """Threads qa runs onnxruntime on: ``QA_THREADS``, or every core."""
     return max(1, int(os.environ.get("QA_THREADS", "0")) or (os.cpu_count() or 1))
 
 
@@ -83,12 +103,13 @@ def int8_documents() -> bool:
     return os.environ.get("QA_INT8", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def open_session(model: Path | bytes) -> Any:
-    """An onnxruntime CPU session for a model file (or its bytes), with qa's thread settings."""
+def open_session(model: Path | bytes, threads: int | None = None) -> Any:
+    """An onnxruntime CPU session for a model file (or its bytes), with qa's thread settings (``threads`` per run:
+    by default ``QA_THREADS`` or every core)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = _threads()
+    options.intra_op_num_threads = threads or thread_count()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     # Idle worker threads sleep instead of spinning: on 2 shared cores a spinning pool takes the CPU the answering
@@ -207,8 +228,8 @@ class Embedder:
             window = self.tokenizer.encode_batch(list(texts[first:last]))
             encodings = dict(enumerate(window, first))
             order = sorted(encodings, key=lambda i: -len(encodings[i].ids))
-            for b in range(0, len(order), batch_size):
-                idx = order[b : b + batch_size]
+            batches = _forward_batches(order, {i: len(e.ids) for i, e in encodings.items()}, batch_size)
+            for b, idx in enumerate(batches):
                 width = max(len(encodings[i].ids) for i in idx)
                 ids = np.zeros((len(idx), width), dtype=np.int64)
                 mask = np.zeros((len(idx), width), dtype=np.int64)
@@ -219,7 +240,7 @@ class Embedder:
                 feed = {"input_ids": ids, "attention_mask": mask}
                 if "token_type_ids" in self._inputs:
                     feed["token_type_ids"] = np.zeros_like(ids)
-                last = b + batch_size >= len(order)
+                last = b == len(batches) - 1
                 states = session.run(None, feed, _shrink_arena() if last else None)[0]
                 out[idx] = self._pool(states, mask)
                 if spans is not None:
@@ -241,8 +262,7 @@ class Embedder:
         for first in range(0, len(texts), TOKENIZE_WINDOW):
             window = self.tokenizer.encode_batch(list(texts[first : first + TOKENIZE_WINDOW]))
             lengths = {i: len(e.ids) for i, e in enumerate(window, first)}
-            order = sorted(lengths, key=lambda i: -lengths[i])
-            plan += [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
+            plan += _forward_batches(sorted(lengths, key=lambda i: -lengths[i]), lengths, batch_size)
         return plan
 
     def encode_queries(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
