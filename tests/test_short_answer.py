@@ -13,8 +13,10 @@ from qa.short_answer import find
     [
         (
             "Who chairs the harbour safety board?",
-            "Councillors Priya Anand and Tomasz Wojcik, who chair the Parks and Harbour Safety boards, respectively, "
-            "backed the plan.",
+            (
+                "Councillors Priya Anand and Tomasz Wojcik, who chair the Parks and Harbour Safety boards, respectively, "
+                "backed the plan."
+            ),
             "Tomasz Wojcik",
         ),
         (

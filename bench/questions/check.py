@@ -271,7 +271,8 @@ def main(argv):
     # ids must not collide with the shipped seed questions, nor repeat their question text
     shipped = "/work/shared/eval/seed_dev_questions.jsonl"
     if os.path.exists(shipped):
-        old = {json.loads(l)["question"].strip().lower() for l in open(shipped, encoding="utf-8") if l.strip()}
+        with open(shipped, encoding="utf-8") as handle:
+            old = {json.loads(l)["question"].strip().lower() for l in handle if l.strip()}
         for n, r in read_jsonl(os.path.join(HERE, "seeds.jsonl")):
             if r.get("question", "").strip().lower() in old:
                 problem(f"seeds.jsonl:{n}", "repeats a shipped seed question")
