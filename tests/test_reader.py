@@ -131,3 +131,40 @@ def test_the_training_script_makes_a_head_of_the_shipped_shape(tmp_path: Path) -
 
     assert io(target) == io(HEAD_FILE)
     assert shapes(target) == shapes(HEAD_FILE)
+
+
+def test_training_negatives_come_from_another_article_and_from_questions_without_an_answer() -> None:
+    """The reader learns "no answer here" from a nearby topic (BM25's first sentence of another article) and from
+    questions written to have none (SQuAD 2.0's), as well as from the article's own most similar sentence."""
+    pytest.importorskip("bm25s")
+    from bench.learn import reader as recipe
+    from qa.evaluation.datasets import SpanDataset, SpanQuestion, make_article
+
+    texts = {
+        "harbour": "The harbour wall repairs cost £4.7m, the port authority said. Fishing boats were moved to Eastmoor "
+        "for the winter while the work went on.",
+        "rovers": "Kettleby Rovers signed the striker Tomasz Wrobel on a two-year deal. The club said the harbour "
+        "wall near their ground was also to be repaired by the port authority next spring.",
+        "plant": "The Larchfield plant closed in September 2019 with the loss of 340 jobs. Unions have asked for an "
+        "inquiry into how the plant was run by its owners.",
+    }
+    articles = tuple(make_article(k, k, v) for k, v in texts.items())
+    asked = "How much did the harbour wall repairs cost the port authority?"
+    start = texts["harbour"].index("£4.7m")
+    closed = texts["plant"].index("September")
+    questions = (
+        SpanQuestion("q1", asked, "harbour", ((start, start + 5),)),
+        SpanQuestion("q2", "When did the Larchfield plant close?", "plant", ((closed, closed + 14),)),
+        SpanQuestion("q3", "Who paid for the Larchfield plant's new roof?", "plant", ()),
+        SpanQuestion("q4", "Which club signed Tomasz Wrobel?", "rovers", ((0, 15),)),
+    )
+    data = SpanDataset(articles, questions)
+    cross = recipe.cross_negatives(data, list(questions))
+    assert len(cross) == len(questions) and all(p.answer is None for p in cross)
+    assert "harbour wall" in cross[0].sentence and cross[0].sentence in texts["rovers"]
+    hard = recipe.adversarial(data, {"plant"})
+    assert [p.question for p in hard] == [questions[2].question]  # only the question with no answer
+    assert hard[0].answer is None and hard[0].sentence in texts["plant"]
+    pairs = recipe.pairs_for(data, questions[:2])
+    assert [p.answer is not None for p in pairs] == [True, False, True, False]
+    assert pairs[0].sentence[slice(*pairs[0].answer)] == "£4.7m"

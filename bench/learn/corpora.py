@@ -39,6 +39,15 @@ def squad_train_sample(articles: int, seed: int = SEED) -> SpanDataset:
     return SpanDataset(kept, tuple(q for q in data.questions if q.source in sources))
 
 
+def squad2_split(dataset: SpanDataset) -> tuple[set[str], set[str], set[str]]:
+    """SQuAD 2.0 dev's articles as (the reader's, the confidence model's, held out): the first half of the articles
+    is fitted on, alternately by the reader (bench/learn/reader.py) and the confidence model (bench/learn/train.py),
+    so neither is fitted on questions the other has learned; the second half is only ever reported on."""
+    half = (len(dataset.articles) + 1) // 2
+    fit = [a.source for a in dataset.articles[:half]]
+    return set(fit[0::2]), set(fit[1::2]), {a.source for a in dataset.articles[half:]}
+
+
 def open_index(name: str, dataset: SpanDataset, progress=corpus._no_progress) -> Searcher:
     """A searcher over the dataset's articles, built into bench/work/learn/NAME on first use."""
     root = WORK / name

@@ -12,7 +12,12 @@ Questions are drawn with a fixed seed, whole articles apart for validation. For 
   the answer's token span as the target;
 - (articles that bench/learn/train.py fits the sentence and confidence models on are left out);
 - a negative pair: the sentence of the same article, other than that one, sharing most words with the question
-  (the sentence a lexical ranker would pick wrongly), with [CLS] as the target.
+  (the sentence a lexical ranker would pick wrongly), with [CLS] as the target;
+- a second negative from another article: the sentence of the pool that BM25 ranks first for the question among
+  other articles' sentences (a nearby topic without the fact, as an unanswerable question over news gets).
+And SQuAD 2.0 dev's unanswerable questions of the reader's share of its first half (``corpora.squad2_split``; written
+to have a plausible answer nearby), each with its article's most lexically similar sentence as a negative, repeated
+ADVERSARIAL_REPEAT times. The second half is never seen (``python -m bench.learn.squad2`` reports on it).
 
 Runs in about an hour on two cores. ``--check`` trains on a small slice and checks that the shipped manifest names
 the same data files, seed and recipe, without writing.
@@ -32,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.learn.corpora import SEED, SQUAD_TRAIN, sha256, squad_train_sample
+from bench.learn.corpora import SEED, SQUAD2_DEV, SQUAD_TRAIN, sha256, squad2_split, squad_train_sample
 from bench.learn.train import ARTICLES as LINEAR_ARTICLES
 from qa.chunking import split_sentences
 from qa.evaluation.datasets import load_squad
@@ -48,6 +53,7 @@ VALIDATION_ARTICLES = 20
 MAX_QUESTION = 40  # word pieces of the question kept
 MAX_LENGTH = 160  # word pieces of the pair
 EPOCHS = 2
+ADVERSARIAL_REPEAT = 3
 NEGATIVES_SHOWN = 0.2  # share of sentences that do not answer whose best span is still shown as a short answer
 BATCH = 32
 LR = 1e-3
@@ -55,6 +61,9 @@ WARMUP = 0.06
 RECIPE = {
     "base": MODEL, "max_question": MAX_QUESTION, "max_length": MAX_LENGTH, "batch": BATCH, "lr": LR,
     "warmup": WARMUP, "head": HEAD, "base_layers": BASE_LAYERS, "negatives": "hardest lexical sentence of the same article, one per question",
+    "cross_negatives": "BM25's first sentence from another article, one per question",
+    "adversarial": "SQuAD 2.0 dev unanswerable, the reader's share of the first half, hardest lexical sentence",
+    "adversarial_repeat": ADVERSARIAL_REPEAT, "head_weights": "int8, onnxruntime quantize_dynamic QInt8",
 }  # fmt: skip
 _WORD = re.compile(r"\w+")
 
@@ -64,6 +73,60 @@ class Pair:
     question: str
     sentence: str
     answer: tuple[int, int] | None  # character span in the sentence; None: the sentence does not answer
+
+
+def _hardest(text: str, spans, question: str, skip=None) -> tuple[int, int] | None:
+    """The sentence (at least 20 characters, not ``skip``) sharing most words with the question."""
+    words = {w.lower() for w in _WORD.findall(question) if len(w) > 2}
+    best, best_overlap = None, -1
+    for span in spans:
+        if span == skip or span[1] - span[0] < 20:
+            continue
+        overlap = len(words & {w.lower() for w in _WORD.findall(text[span[0] : span[1]])})
+        if overlap > best_overlap:
+            best, best_overlap = span, overlap
+    return best
+
+
+def cross_negatives(dataset, questions) -> list[Pair]:
+    """For each question, BM25's first sentence among the other articles' sentences of the pool (the articles of
+    ``questions``), as a pair that does not answer."""
+    import bm25s
+    import Stemmer
+
+    texts = {a.source: a.text for a in dataset.articles}
+    pool: list[tuple[str, str]] = []
+    for source in sorted({q.source for q in questions}):
+        text = texts[source]
+        pool.extend((source, text[s:e]) for s, e in split_sentences(text) if e - s >= 20)
+    stemmer = Stemmer.Stemmer("english")
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize([t for _, t in pool], stopwords="en", stemmer=stemmer, show_progress=False),
+                    show_progress=False)  # fmt: skip
+    found, _ = retriever.retrieve(
+        bm25s.tokenize([q.question for q in questions], stopwords="en", stemmer=stemmer, show_progress=False),
+        k=min(8, len(pool)), show_progress=False, n_threads=1,
+    )
+    out = []
+    for q, hits in zip(questions, found, strict=True):
+        other = next((int(h) for h in hits if pool[int(h)][0] != q.source), None)
+        if other is not None:
+            out.append(Pair(q.question, pool[other][1], None))
+    return out
+
+
+def adversarial(dataset, sources: set[str]) -> list[Pair]:
+    """SQuAD 2.0's unanswerable questions of ``sources``, each with its article's most similar sentence."""
+    texts = {a.source: a.text for a in dataset.articles}
+    spans = {s: split_sentences(texts[s]) for s in sources}
+    out = []
+    for q in dataset.questions:
+        if q.answers or q.source not in sources:
+            continue
+        best = _hardest(texts[q.source], spans[q.source], q.question)
+        if best is not None:
+            out.append(Pair(q.question, texts[q.source][best[0] : best[1]], None))
+    return out
 
 
 def pairs_for(dataset, questions) -> list[Pair]:
@@ -82,14 +145,7 @@ def pairs_for(dataset, questions) -> list[Pair]:
             continue
         s, e = gold
         out.append(Pair(q.question, text[s:e], (s0 - s, e0 - s)))
-        words = {w.lower() for w in _WORD.findall(q.question) if len(w) > 2}
-        best, best_overlap = None, -1
-        for span in spans:
-            if span == gold or span[1] - span[0] < 20:
-                continue
-            overlap = len(words & {w.lower() for w in _WORD.findall(text[span[0] : span[1]])})
-            if overlap > best_overlap:
-                best, best_overlap = span, overlap
+        best = _hardest(text, spans, q.question, skip=gold)
         if best is not None:
             out.append(Pair(q.question, text[best[0] : best[1]], None))
     return out
@@ -275,10 +331,24 @@ def train(rows, states: list[np.ndarray], seed: int, epochs: int, log=print):
 
 
 def export(model, target: Path) -> None:
-    """The head as ONNX: (states, mask) -> (start_logits, end_logits)."""
+    """The head as ONNX: (states, mask) -> (start_logits, end_logits), its weights int8 (onnxruntime's dynamic
+    quantization: a pair costs about a fifth less CPU, and pairs are read one per pass, so the activations' per-pass
+    scale never depends on another pair)."""
+    import tempfile
+
     import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     x = torch.zeros((2, 16, HEAD_INPUT))
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "head.onnx"
+        _export_plain(model, x, plain)
+        quantize_dynamic(str(plain), str(target), weight_type=QuantType.QInt8)
+
+
+def _export_plain(model, x, target: Path) -> None:
+    import torch
+
     torch.onnx.export(
         model,
         (x, torch.ones((2, 16))),
@@ -352,7 +422,11 @@ def main(argv: list[str] | None = None) -> int:
     val_q = [q for q in data.questions if q.source in held]
     rng.shuffle(fit_q)
     rng.shuffle(val_q)
-    fit_pairs = pairs_for(data, fit_q[:n_questions])
+    fit_pairs = pairs_for(data, fit_q[:n_questions]) + cross_negatives(data, fit_q[:n_questions])
+    squad2 = load_squad(SQUAD2_DEV)
+    reader_articles, _, _ = squad2_split(squad2)
+    hard = adversarial(squad2, reader_articles)
+    fit_pairs += hard[: len(hard) if not args.check else 50] * ADVERSARIAL_REPEAT
     val_pairs = pairs_for(data, val_q[: 200 if args.check else 2000])
     if args.calibrate:
         from qa.reader import Reader
@@ -370,7 +444,11 @@ def main(argv: list[str] | None = None) -> int:
     model = train(rows, states, SEED, args.epochs)
     minutes = (time.time() - began) / 60
     manifest = {
-        "data": {"squad-v1.1-train": {"file": SQUAD_TRAIN.name, "sha256": sha256(SQUAD_TRAIN)}},
+        "data": {
+            "squad-v1.1-train": {"file": SQUAD_TRAIN.name, "sha256": sha256(SQUAD_TRAIN)},
+            "squad-v2.0-dev": {"file": SQUAD2_DEV.name, "sha256": sha256(SQUAD2_DEV)},
+        },
+        "squad2_articles": sorted(reader_articles),
         "base": MODEL,
         "base_key": key,
         "seed": SEED,

@@ -14,15 +14,14 @@ import sys
 
 import numpy as np
 
-from bench.learn.corpora import SQUAD2_DEV, open_index
+from bench.learn.corpora import SQUAD2_DEV, open_index, squad2_split
 from qa.answer import THRESHOLD, Answerer
 from qa.evaluation.datasets import load_squad
 
 
 def main() -> int:
     squad2 = load_squad(SQUAD2_DEV)
-    half = (len(squad2.articles) + 1) // 2
-    held = {a.source for a in squad2.articles[half:]}
+    _, _, held = squad2_split(squad2)
     questions = [q for q in squad2.questions if q.source in held]
     searcher = open_index("squad2-dev", squad2)
     answerer = Answerer(searcher)

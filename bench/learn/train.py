@@ -6,8 +6,8 @@ Data (../shared/data, see SOURCES.md section 5), never SQuAD 1.1 dev or our own 
   a row is positive when its sentence, in the question's own article, holds a gold answer. The headline is never a
   candidate. Logistic regression -> ``qa/learn/sentence.json``.
 - Confidence: the same questions asked with their article (answerable) and with it filtered out of the search
-  (unanswerable: the nearest other topic answers), plus SQuAD 2.0 dev's first half of articles (its unanswerable
-  questions were written to have a plausible answer nearby). Logistic regression over the top answer's signals ->
+  (unanswerable: the nearest other topic answers), plus every second article of SQuAD 2.0 dev's first half (its
+  unanswerable questions were written to have a plausible answer nearby; the reader is fitted on the others). Logistic regression over the top answer's signals ->
   ``qa/learn/confidence.json``, threshold at the point where TARGET_MISSED of the answerable fit questions go
   unanswered. SQuAD 2.0 dev's second half is never fitted on (reported by ``python -m bench.learn.squad2``).
   SQuAD 2.0 dev's articles are all SQuAD 1.1 dev articles: the confidence model has seen their text, so SQuAD 1.1
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.learn.corpora import SEED, SQUAD2_DEV, SQUAD_TRAIN, open_index, sha256, squad_train_sample
+from bench.learn.corpora import SEED, SQUAD2_DEV, SQUAD_TRAIN, open_index, sha256, squad2_split, squad_train_sample
 from qa import answer as answer_module
 from qa import features as F
 from qa.answer import rank_passages
@@ -36,8 +36,8 @@ from qa.evaluation.datasets import SpanDataset, load_squad
 from qa.learn.linear import HERE, Linear
 
 ARTICLES = 150
-QUESTIONS = 6000
-VALIDATION = 1000
+QUESTIONS = 4000
+VALIDATION = 800
 TARGET_MISSED = 0.07  # answerable fit questions left unanswered at the chosen threshold
 
 
@@ -159,9 +159,9 @@ def evaluate(asked: list, model: Linear, reader=None, rerank: Linear | None = No
 
 
 def settle(asked: list, sentence: Linear, reader) -> list:
-    """Per collected question, as answering does it: the ranked passages, the reader on the top highlight, and, where
-    it finds no answer there, the reader on the next best sentences (``qa.answer._settle``)."""
-    from qa.answer import _doubtful, _Ranked
+    """Per collected question, as answering does it: the ranked passages, the reader on the top highlight and on the
+    next best sentences (``qa.answer._settle``)."""
+    from qa.answer import _Ranked
 
     ranked = []
     for cands, table, *_ in asked:
@@ -171,7 +171,7 @@ def settle(asked: list, sentence: Linear, reader) -> list:
     tops = [n for n, r in enumerate(ranked) if r.passages]
     reads = dict(zip(tops, reader.read_many([(asked[n][5], ranked[n].sentence_text(ranked[n].passages[0].best_row))
                                              for n in tops]), strict=True))  # fmt: skip
-    more_rows = {n: answer_module._alternatives(ranked[n]) for n in tops if _doubtful(reads[n])}
+    more_rows = {n: answer_module._alternatives(ranked[n]) for n in tops if reads[n] is not None}
     pairs = [(n, row) for n, rows in more_rows.items() for row in rows]
     more: dict[int, list] = {}
     for (n, row), read in zip(pairs, reader.read_many([(asked[n][5], ranked[n].sentence_text(row)) for n, row in pairs]),
@@ -294,8 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"validation ({len(held)} train questions not fitted): {evaluate(val, sentence)}", file=sys.stderr)
 
     squad2 = load_squad(SQUAD2_DEV)
-    half = (len(squad2.articles) + 1) // 2
-    fit_sources = {a.source for a in squad2.articles[:half]}
+    _, fit_sources, _ = squad2_split(squad2)
     impossible = {q.id for q in squad2.questions if not q.answers}
     fit2 = [q for q in squad2.questions if q.source in fit_sources]
     _, _, _, asked2 = collect(squad2, "squad2-dev", fit2, mask_gold=False, impossible=impossible)
