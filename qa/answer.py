@@ -217,32 +217,16 @@ class Answerer:
         return _keep(_Ranked(passages, [], {}, t, candidates, logits), top_k)
 
     def _submit_reads(self, question: str, r: _Ranked) -> list[tuple[int, Future[Any]]]:
-        """The reader, on its threads, on the top highlight and the next best sentence: (table row, future read)
-        pairs, top first; none where there is no reader or the highlight is the whole passage."""
-        if not r.kept or self.reader is None or r.kept[0].sentence == (r.kept[0].start, r.kept[0].end):
+        """The reader, on its threads, on what ``reading`` names: (table row, future read) pairs, top first."""
+        pairs = reading(question, r) if self.reader is not None else []
+        if not pairs:
             return []
-        rows = [r.kept[0].best_row, *_alternatives(r)]
-        texts = [r.kept[0].doc.text[slice(*r.kept[0].sentence)], *(r.sentence_text(row) for row in rows[1:])]
-        return list(zip(rows, self.reader.submit([(question, t) for t in texts]), strict=True))
+        return list(zip([row for row, _ in pairs], self.reader.submit([p for _, p in pairs]), strict=True))
 
     def _settle(self, r: _Ranked, submitted: list[tuple[int, Future[Any]]], top_k: int) -> tuple[_Ranked, Any]:
-        """The ranking and the read of its top highlight, after the second-stage model (``qa/learn/rerank.json``)
-        has looked at the reads of the top highlight and the next best sentence and may have made that one the
-        highlight, its passage first.
-
-        (Reading the next sentence only where the reader found no answer in the top one was cheaper, but a wrong
-        span in the top sentence then kept it: SQuAD train validation R@1 0.811 vs 0.820, BBC dev hit@1 0.809 vs
-        0.845, highlight 0.627 vs 0.673, reading two more.)"""
-        if not submitted:
-            return r, None
-        (_, top), *more = [(row, future.result()) for row, future in submitted]
-        better = reconsider(r, top, more, self.rerank_model) if more else None
-        if better is None:
-            return r, top
-        row, read = better
-        moved = _passage_for_row(r, row, self.searcher.version.sentence_vectors)
-        passages = [moved] + [p for p in r.passages if p.at != moved.at]
-        return _keep(dataclasses.replace(r, passages=passages), top_k), read
+        """The ranking and the read of its top highlight once the reads are in (``settled``)."""
+        reads = [(row, future.result()) for row, future in submitted]
+        return settled(r, reads, self.rerank_model, self.searcher.version.sentence_vectors, top_k)
 
     def _result(
         self, qid: str, question: str, query: Query, ranked: _Ranked, read: Any, top_k: int, method: str,
@@ -483,17 +467,15 @@ def rank_passages(
         if r is None:  # no stored sentence: the whole passage, scored by retrieval alone
             out.append(_Passage(cand, t.docs[ci], start, end, (start, end), frozenset(), -5.0, (), at=ci))
             continue
-        vector = np.asarray(vectors[t.sid[r]], dtype=np.float32) if vectors is not None else None
-        out.append(
-            _Passage(cand, t.docs[ci], start, end, t.span[r], t.terms[r], float(logits[r]),
-                     tuple(float(v) for v in t.x[r]), vector, at=ci, best_row=r)
-        )  # fmt: skip
+        out.append(_row_passage(t, candidates, r, float(logits[r]), vectors))
     if rerank:
         out.sort(key=lambda p: -p.logit)
     return out
 
 
-SECOND_READS = 1  # sentences read after the top one (2: SQuAD train validation R@1 0.8375 vs 0.8425, BBC dev hit@1 0.845 vs 0.855)
+# Sentences read after the top one (two instead: SQuAD train validation R@1 0.8375 vs 0.8425, BBC dev hit@1 0.845 vs
+# 0.855).
+SECOND_READS = 1
 
 
 def _keep(r: _Ranked, top_k: int) -> _Ranked:
@@ -522,6 +504,33 @@ def _alternatives(r: _Ranked) -> list[int]:
     return [int(k) for k in order if k != top and not r.table.headline[k]][:SECOND_READS]
 
 
+def reading(question: str, r: _Ranked) -> list[tuple[int, tuple[str, str]]]:
+    """What the reader reads for a ranking, as (table row, (question, sentence)): the top highlight, then the next best
+    sentence; nothing where the highlight is the whole passage.
+
+    (Reading the next sentence only where the reader found no answer in the top one was cheaper, but a wrong span in
+    the top sentence then kept it: SQuAD train validation R@1 0.811 vs 0.820, BBC dev hit@1 0.809 vs 0.845, highlight
+    0.627 vs 0.673, reading two more.)"""
+    if not r.kept or r.kept[0].sentence == (r.kept[0].start, r.kept[0].end):
+        return []
+    return [(row, (question, r.sentence_text(row))) for row in (r.kept[0].best_row, *_alternatives(r))]
+
+
+def settled(r: _Ranked, reads: list[tuple[int, Any]], model: Any, vectors: Any, top_k: int) -> tuple[_Ranked, Any]:
+    """The ranking and the read of its top highlight, after the second-stage model (``qa/learn/rerank.json``) has
+    looked at ``reads`` (table row and read, top highlight first, as ``reading`` lists them) and may have made
+    another of those sentences the highlight, its passage first."""
+    if not reads:
+        return r, None
+    (_, top), *more = reads
+    better = reconsider(r, top, more, model) if more else None
+    if better is None:
+        return r, top
+    row, read = better
+    moved = _passage_for_row(r, row, vectors)
+    return _keep(dataclasses.replace(r, passages=[moved] + [p for p in r.passages if p.at != moved.at]), top_k), read
+
+
 def reconsider(r: _Ranked, top_read: Any, more: list[tuple[int, Any]], model: Any) -> tuple[int, Any] | None:
     """The row (and its read) that the second-stage model puts above the top highlight, or None to keep it."""
     import numpy as np
@@ -533,21 +542,29 @@ def reconsider(r: _Ranked, top_read: Any, more: list[tuple[int, Any]], model: An
 
 
 def rerank_row(logit: float, read: Any) -> list[float]:
-    gap = read.gap if read is not None and math.isfinite(read.gap) else -READER_GAP
-    return [logit, max(-READER_GAP, min(READER_GAP, gap))]
+    return [logit, _clipped_gap(read.gap if read is not None else None)]
+
+
+def _clipped_gap(gap: float | None) -> float:
+    """The reader's margin as the learned models take it: clipped to +-READER_GAP; no read (or no span) is -READER_GAP."""
+    return max(-READER_GAP, min(READER_GAP, gap)) if gap is not None and math.isfinite(gap) else -READER_GAP
 
 
 def _passage_for_row(r: _Ranked, row: int, vectors: Any) -> _Passage:
-    """The passage of a table row with that row's sentence as its highlight."""
+    """The passage of a table row of a ranking with that row's sentence as its highlight."""
+    assert r.table is not None and r.candidates is not None
+    return _row_passage(r.table, r.candidates, row, float(r.logits[row]), vectors)
+
+
+def _row_passage(t: Table, candidates: list[Candidate], row: int, logit: float, vectors: Any) -> _Passage:
+    """The candidate passage holding table row ``row``, that row's sentence its highlight, scored ``logit``."""
     import numpy as np
 
-    t = r.table
-    assert t is not None and r.candidates is not None
     ci = t.chunk[row]
     start, end = t.chunk_span[ci]
     vector = np.asarray(vectors[t.sid[row]], dtype=np.float32) if vectors is not None else None
     return _Passage(
-        r.candidates[ci], t.docs[ci], start, end, t.span[row], t.terms[row], float(r.logits[row]),
+        candidates[ci], t.docs[ci], start, end, t.span[row], t.terms[row], logit,
         tuple(float(v) for v in t.x[row]), vector, at=ci, best_row=row,
     )  # fmt: skip
 
@@ -560,8 +577,7 @@ def confidence_row(
     top = passages[0]
     row = dict(zip(F.FEATURES, top.row, strict=True)) if top.row else dict.fromkeys(F.FEATURES, 0.0)
     second = passages[1].logit if len(passages) > 1 else top.logit - 5.0
-    clipped = max(-READER_GAP, min(READER_GAP, gap)) if gap is not None and math.isfinite(gap) else -READER_GAP
-    values = {"logit": top.logit, "margin": top.logit - second, "reader_gap": clipped, **row}
+    values = {"logit": top.logit, "margin": top.logit - second, "reader_gap": _clipped_gap(gap), **row}
     return [float(values[name]) for name in names]
 
 

@@ -61,9 +61,11 @@ def _shrink_arena() -> Any:
 ATTENTION_WIDTH = 192
 
 
-def _forward_batches(order: Sequence[int], lengths: dict[int, int], batch_size: int) -> list[list[int]]:
-    """``order`` (longest first) cut into forward batches of at most ``batch_size`` texts, fewer where they are wider
-    than ATTENTION_WIDTH word pieces (at most batch_size x ATTENTION_WIDTH^2 attention cells per pass)."""
+def _forward_batches(lengths: dict[int, int], batch_size: int) -> list[list[int]]:
+    """The texts (position -> word pieces), longest first, cut into forward batches of at most ``batch_size``,
+    fewer where they are wider than ATTENTION_WIDTH word pieces (at most batch_size x ATTENTION_WIDTH^2 attention
+    cells per pass)."""
+    order = sorted(lengths, key=lambda i: -lengths[i])
     batches: list[list[int]] = []
     at = 0
     while at < len(order):
@@ -227,8 +229,7 @@ class Embedder:
             last = min(n, first + TOKENIZE_WINDOW)
             window = self.tokenizer.encode_batch(list(texts[first:last]))
             encodings = dict(enumerate(window, first))
-            order = sorted(encodings, key=lambda i: -len(encodings[i].ids))
-            batches = _forward_batches(order, {i: len(e.ids) for i, e in encodings.items()}, batch_size)
+            batches = _forward_batches({i: len(e.ids) for i, e in encodings.items()}, batch_size)
             for b, idx in enumerate(batches):
                 width = max(len(encodings[i].ids) for i in idx)
                 ids = np.zeros((len(idx), width), dtype=np.int64)
@@ -240,8 +241,8 @@ class Embedder:
                 feed = {"input_ids": ids, "attention_mask": mask}
                 if "token_type_ids" in self._inputs:
                     feed["token_type_ids"] = np.zeros_like(ids)
-                last = b == len(batches) - 1
-                states = session.run(None, feed, _shrink_arena() if last else None)[0]
+                closing = b == len(batches) - 1  # the window's last pass hands the arena's spare room back
+                states = session.run(None, feed, _shrink_arena() if closing else None)[0]
                 out[idx] = self._pool(states, mask)
                 if spans is not None:
                     for row, i in enumerate(idx):
@@ -262,7 +263,7 @@ class Embedder:
         for first in range(0, len(texts), TOKENIZE_WINDOW):
             window = self.tokenizer.encode_batch(list(texts[first : first + TOKENIZE_WINDOW]))
             lengths = {i: len(e.ids) for i, e in enumerate(window, first)}
-            plan += _forward_batches(sorted(lengths, key=lambda i: -lengths[i]), lengths, batch_size)
+            plan += _forward_batches(lengths, batch_size)
         return plan
 
     def encode_queries(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:

@@ -92,7 +92,7 @@ class Reader:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second")
         # One thread per pass: a pair is small, so two threads on one pass mostly wait for each other (6.1 vs 4.7 ms
-        # of CPU per pair); the pairs of a question file are read on several threads instead (``read_many``).
+        # of CPU per pair); the pairs of a question file are read on several threads instead (``submit``).
         self.base = open_session(base, threads=1)
         self.head = open_session(head, threads=1) if head is not None else None
         self._threads: ThreadPoolExecutor | None = None
@@ -133,22 +133,14 @@ class Reader:
                 out[i] = states[r, : len(e.ids)]
         return out
 
-    def read_many(self, pairs: Sequence[tuple[str, str]], batch: int = 1) -> list[Read]:
+    def read_many(self, pairs: Sequence[tuple[str, str]]) -> list[Read]:
         """The best span of each (question, sentence) pair.
 
-        One pair per forward pass by default: the int8 base quantizes its activations per pass, so a pair read in a
-        batch would score slightly differently from the same pair read alone (a question's answer must not depend
-        on the questions asked with it), and with no padding to compute, pairs one by one cost about the same.
+        One pair per forward pass: the int8 base quantizes its activations per pass, so a pair read in a batch would
+        score slightly differently from the same pair read alone (a question's answer must not depend on the
+        questions asked with it), and with no padding to compute, pairs one by one cost about the same.
         """
-        if batch == 1:
-            return [f.result() for f in self.submit(pairs)]
-        out: list[Any] = [None] * len(pairs)
-        if not pairs or self.head is None:
-            return out
-        for idx, reads in map(self._read_batch, self._batches(pairs, batch, run=False)):
-            for i, read in zip(idx, reads, strict=True):
-                out[i] = read
-        return out
+        return [f.result() for f in self.submit(pairs)]
 
     def submit(self, pairs: Sequence[tuple[str, str]]) -> list[Future[Read]]:
         """Each pair read alone on the reader's threads (onnxruntime lets go of the GIL while it runs, so the cores
@@ -156,8 +148,8 @@ class Reader:
         if not pairs or self.head is None:
             return [_done(None) for _ in pairs]
         out: list[Any] = [None] * len(pairs)
-        for batch in self._batches(pairs, 1, run=False):
-            out[batch[0][0]] = self._pool().submit(lambda b: self._read_batch(b)[1][0], batch)
+        for one in self._batches(pairs, 1, run=False):
+            out[one[0][0]] = self._pool().submit(self._read_one, one)
         return out
 
     def _pool(self) -> ThreadPoolExecutor:
@@ -165,13 +157,14 @@ class Reader:
             self._threads = ThreadPoolExecutor(thread_count(), thread_name_prefix="qa-read")
         return self._threads
 
-    def _read_batch(self, batch: tuple) -> tuple[list[int], list[Read]]:
+    def _read_one(self, batch: tuple) -> Read:
+        """The read of a batch of one pair, from ``_batches(pairs, 1, run=False)``."""
         import numpy as np
 
-        idx, encs, feed, mask = batch
+        _, (encoding,), feed, mask = batch
         states = self.base.run(None, feed)[0]
         starts, ends = self.head.run(None, {"states": states, "mask": mask.astype(np.float32)})
-        return idx, [_decode(e, starts[r], ends[r]) for r, e in enumerate(encs)]
+        return _decode(encoding, starts[0], ends[0])
 
 
 def _done(value: Any) -> Future[Any]:

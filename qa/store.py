@@ -247,18 +247,19 @@ def current_version(root: Path) -> Path:
 
 def new_version_dir(root: Path) -> Path:
     """A fresh temporary folder for a build to fill."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
-    tmp = root / f".tmp-v-{stamp}-{os.getpid()}"
-    ledger.record(root, tmp.name, ledger.BUILD)
-    tmp.mkdir(parents=True)
-    return tmp
+    return _new_build_dir(root, "v")
 
 
 def new_scratch_dir(root: Path) -> Path:
-    """A fresh temporary folder for a build's working files (its spooled vectors), never part of a version: a
-    build folder of the ledger, so the next build removes it if this one is killed."""
+    """A fresh temporary folder for a build's working files (its spooled vectors), never part of a version."""
+    return _new_build_dir(root, "spool")
+
+
+def _new_build_dir(root: Path, kind: str) -> Path:
+    """``.tmp-KIND-STAMP-PID``, recorded in the ledger as a build folder before it exists, so the next build
+    removes it if this one is killed."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
-    tmp = root / f".tmp-spool-{stamp}-{os.getpid()}"
+    tmp = root / f".tmp-{kind}-{stamp}-{os.getpid()}"
     ledger.record(root, tmp.name, ledger.BUILD)
     tmp.mkdir(parents=True)
     return tmp

@@ -29,7 +29,7 @@ def test_wide_texts_go_through_in_smaller_batches() -> None:
     rows, so the widest passage of an archive does not set the build's peak memory; narrower ones keep whole batches."""
     lengths = {i: n for i, n in enumerate([400, 300, 256, 256, 200, 192, 150] * 20)}
     order = sorted(lengths, key=lambda i: -lengths[i])
-    batches = qa.embedder._forward_batches(order, lengths, 32)
+    batches = qa.embedder._forward_batches(lengths, 32)
     assert [i for b in batches for i in b] == order  # every text once, longest first
     budget = 32 * qa.embedder.ATTENTION_WIDTH**2
     for b in batches:

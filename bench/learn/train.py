@@ -7,8 +7,8 @@ Data (../shared/data, see SOURCES.md section 5), never SQuAD 1.1 dev or our own 
   candidate. Logistic regression -> ``qa/learn/sentence.json``.
 - Confidence: the same questions asked with their article (answerable) and with it filtered out of the search
   (unanswerable: the nearest other topic answers), plus every second article of SQuAD 2.0 dev's first half (its
-  unanswerable questions were written to have a plausible answer nearby; the reader is fitted on the others). Logistic regression over the top answer's signals ->
-  ``qa/learn/confidence.json``, threshold at the point where TARGET_MISSED of the answerable fit questions go
+  unanswerable questions were written to have a plausible answer nearby; the reader is fitted on the others).
+  Logistic regression over the top answer's signals -> ``qa/learn/confidence.json``, threshold at the point where TARGET_MISSED of the answerable fit questions go
   unanswered. SQuAD 2.0 dev's second half is never fitted on (reported by ``python -m bench.learn.squad2``).
   SQuAD 2.0 dev's articles are all SQuAD 1.1 dev articles: the confidence model has seen their text, so SQuAD 1.1
   dev answered-rates are not held-out figures (the sentence model, trained on train only, is unaffected).
@@ -159,8 +159,8 @@ def evaluate(asked: list, model: Linear, reader=None, rerank: Linear | None = No
 
 
 def settle(asked: list, sentence: Linear, reader) -> list:
-    """Per collected question, as answering does it: the ranked passages, the reader on the top highlight and on the
-    next best sentences (``qa.answer._settle``)."""
+    """Per collected question, as answering does it: the ranked passages and the reader's reads of what
+    ``qa.answer.reading`` names (the top highlight, then the next best sentence), all pairs in one call."""
     from qa.answer import _Ranked
 
     ranked = []
@@ -168,38 +168,23 @@ def settle(asked: list, sentence: Linear, reader) -> list:
         logits = sentence.logits(table.x)
         passages = [p for p in rank_passages(table, cands, logits) if p.best_row >= 0]
         ranked.append(_Ranked(passages, passages[:1], {}, table, cands, logits))
-    tops = [n for n, r in enumerate(ranked) if r.passages]
-    reads = dict(zip(tops, reader.read_many([(asked[n][5], ranked[n].sentence_text(ranked[n].passages[0].best_row))
-                                             for n in tops]), strict=True))  # fmt: skip
-    more_rows = {n: answer_module._alternatives(ranked[n]) for n in tops if reads[n] is not None}
-    pairs = [(n, row) for n, rows in more_rows.items() for row in rows]
-    more: dict[int, list] = {}
-    for (n, row), read in zip(pairs, reader.read_many([(asked[n][5], ranked[n].sentence_text(row)) for n, row in pairs]),
-                              strict=True):  # fmt: skip
-        more.setdefault(n, []).append((row, read))
-    return [(r, reads.get(n), more.get(n, [])) for n, r in enumerate(ranked)]
+    wanted = [answer_module.reading(entry[5], r) for entry, r in zip(asked, ranked, strict=True)]
+    reads = iter(reader.read_many([pair for pairs in wanted for _, pair in pairs]))
+    return [(r, [(row, next(reads)) for row, _ in pairs]) for r, pairs in zip(ranked, wanted, strict=True)]
 
 
-def apply_rerank(r, read, more: list, rerank: Linear):
-    """The ranked passages and top read after the second-stage model's pick (``qa.answer.reconsider``)."""
-    if not more:
-        return r, read
-    better = answer_module.reconsider(r, read, more, rerank)
-    if better is None:
-        return r, read
-    row, read = better
-    moved = answer_module._passage_for_row(r, row, None)
-    return answer_module._Ranked([moved] + [p for p in r.passages if p.at != moved.at], [], {}), read
+def apply_rerank(r, reads: list, rerank: Linear):
+    """The ranked passages and top read after the second-stage model's pick (``qa.answer.settled``)."""
+    return answer_module.settled(r, reads, rerank, None, 1)
 
 
 def fit_rerank(asked: list, settled: list) -> Linear:
     """The second stage: over the top highlight and the sentences read after it, which one answers (listwise over
     the sentence model's score and the reader's margin)."""
     xs, ys = [], []
-    for (_, _, answerable, labels, *_), (r, read, more) in zip(asked, settled, strict=True):
-        if not answerable or not more:
+    for (_, _, answerable, labels, *_), (r, rows) in zip(asked, settled, strict=True):
+        if not answerable or len(rows) < 2:
             continue
-        rows = [(r.passages[0].best_row, read), *more]
         xs.append(np.asarray([answer_module.rerank_row(float(r.logits[row]), rd) for row, rd in rows], np.float32))
         ys.append(np.asarray([bool(labels[row]) for row, _ in rows]))
     print(f"rerank: {len(xs)} questions read past their top highlight", file=sys.stderr)
@@ -305,8 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     if held:
         print(f"validation with the reader's second look: {evaluate(val, sentence, reader, rerank)}", file=sys.stderr)
     conf_x, conf_y = [], []
-    for entry, (r, read, more) in zip(asked + asked2, settled, strict=True):
-        r, read = apply_rerank(r, read, more, rerank)
+    for entry, (r, reads) in zip(asked + asked2, settled, strict=True):
+        r, read = apply_rerank(r, reads, rerank)
         if r.passages:
             conf_x.append(answer_module.confidence_row(r.passages, read.gap if read is not None else None))
             conf_y.append(entry[2])
