@@ -48,11 +48,8 @@ def read(stream: BinaryIO, source: str, name: str, mapping: Mapping = ()) -> Ite
     names = {**FIELDS, **{ours: (_KEY.sub("", theirs.lower()),) for ours, theirs in mapping}}
     # A record read under a mapping hashes with it: the same bytes read to other text or metadata are another article.
     salt = tuple(f"{ours}={theirs}" for ours, theirs in mapping)
-    text_name = dict(mapping).get("text")
-    if name.lower().endswith(".csv"):
-        yield from _csv(stream, source, _Reading(names, salt, text_name))
-    else:
-        yield from _jsonl(stream, source, _Reading(names, salt, text_name))
+    reading = _Reading(names, salt, dict(mapping).get("text"))
+    yield from (_csv if name.lower().endswith(".csv") else _jsonl)(stream, source, reading)
 
 
 @dataclass(frozen=True)
