@@ -7,8 +7,10 @@
 2. Standalone questions wrongly rewritten: each question of bench/questions/bbc.jsonl asked as the second turn after
    the line before it; any rewrite counts as wrong.
 3. bench/questions/followups.jsonl against an index of the BBC archive and the seeds: hit@1 of (a) the follow-ups as
-   typed, (b) their standalone forms, (c) the rewrites, with each answer's short answer fed back into the
-   conversation, as the app does. Dev and holdout are reported separately (holdout only with --holdout).
+   typed, (b) their standalone forms, (c) the rewrites, with each answer's short answer and article fed back into the
+   conversation, as the app does (qa.conversation.follow: the conversation's articles are preferred). Dev and
+   holdout are reported separately (holdout only with --holdout).
+4. What that preference costs a question that stands alone: bbc.jsonl questions asked after another article's answer.
 
     python -m bench.conversation [--no-index] [--holdout]
 """
@@ -24,7 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bench.common import DATA, ROOT, WORK, say
-from qa.conversation import Conversation
+from qa.conversation import Conversation, follow
 
 CANARD = DATA / "canard" / "dev.json"
 QUESTIONS = ROOT / "questions"
@@ -139,10 +141,8 @@ def followups(split: str, show: bool) -> dict[str, float]:
         talk = Conversation()
         for item in sorted(turns, key=lambda t: int(str(t["turn"]))):
             question = str(item["question"])
-            read_as = talk.read(question) if int(str(item["turn"])) > 1 else None
-            result = answerer.ask(read_as or question, top_k=1)
-            top = result.answers[0] if result.answers else None
-            talk.add(question, read_as, answer=top.short_answer if top else None)
+            result = follow(answerer, talk, question, top_k=1)
+            read_as = result.read_as
             if int(str(item["turn"])) == 1:
                 continue
             total += 1
@@ -156,6 +156,42 @@ def followups(split: str, show: bool) -> dict[str, float]:
                 print(f"  {'+' if hit else '-'} {question!r} -> {read_as!r}")
     say(f"follow-ups ({split}): {total} turns, {rewritten} rewritten")
     return {name: n / total for name, n in hits.items()} | {"turns": total}
+
+
+def context_cost(split: str) -> dict[str, float]:
+    """What the conversation's context costs a question that stands alone: each bbc.jsonl question asked after the
+    nearest earlier question about another article, with and without that question's top article as context.
+    Returns hit@1 of the answerable ones and the share of unanswerable ones answered, both ways."""
+    from qa.session import open_answerer
+    from qa.settings import Settings
+
+    answerer = open_answerer(Settings.from_env(seeds=SEEDS, index=index()))
+    items = [json.loads(line) for line in (QUESTIONS / "bbc.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    tops: list[str | None] = []
+    for item in items:
+        result = answerer.ask(str(item["question"]), top_k=1)
+        tops.append(result.answers[0].source if result.answers else None)
+    out = {"alone": 0.0, "in context": 0.0, "unanswerable answered alone": 0.0, "unanswerable answered in context": 0.0}
+    answerable = unanswerable = 0
+    for i, item in enumerate(items):
+        if item.get("split") != split:
+            continue
+        before = next((j for j in range(i - 1, -1, -1) if items[j].get("source") != item.get("source")), None)
+        context = [tops[before]] if before is not None and tops[before] else []
+        alone = answerer.ask(str(item["question"]), top_k=1)
+        talked = answerer.ask(str(item["question"]), top_k=1, context=context)
+        if item.get("unanswerable"):
+            unanswerable += 1
+            out["unanswerable answered alone"] += alone.answered
+            out["unanswerable answered in context"] += talked.answered
+        else:
+            answerable += 1
+            expect = [str(e) for e in item["expect"]]
+            out["alone"] += _hit(alone, expect)
+            out["in context"] += _hit(talked, expect)
+    for key in out:
+        out[key] /= (unanswerable if key.startswith("unanswerable") else answerable) or 1
+    return out
 
 
 def _hit(result: object, expect: list[str]) -> bool:
@@ -184,6 +220,12 @@ def main() -> None:
     if args.no_index:
         return
     for split in ("dev", "holdout") if args.holdout else ("dev",):
+        c = context_cost(split)
+        print(
+            f"standalone BBC questions ({split}) asked after another article's answer, hit@1: alone {c['alone']:.3f}, "
+            f"in context {c['in context']:.3f}; unanswerable answered: alone "
+            f"{c['unanswerable answered alone']:.1%}, in context {c['unanswerable answered in context']:.1%}"
+        )
         f = followups(split, show=args.show and split == "dev")
         ratio = f["rewrite"] / f["standalone"] if f["standalone"] else 0.0
         print(

@@ -38,6 +38,10 @@ CONF_FEATURES = (
     "logit", "margin", "p_coverage", "missing_idf", "names_passage", "cos", "overlap", "p_dense", "missing_terms",
     "year_missing", "detail_overlap", "match_new", "reader_gap",
 )  # fmt: skip
+# Follow-ups: the sentence-model logit bonus for passages of the articles the conversation was answered from, the most
+# recent first (tuned on the dev follow-ups of bench/questions/followups.jsonl; see NOTES.md, "Follow-ups").
+CONTEXT_BONUS = (3.0, 1.5)
+CONTEXT_ARTICLES = len(CONTEXT_BONUS)
 READER_GAP = 12.0  # the reader's margin is clipped to +-this before it enters the confidence model
 
 
@@ -130,9 +134,18 @@ class Answerer:
         self._sentences: dict[int, tuple[frozenset[str], dict[str, tuple[frozenset[str], ...]]]] = {}
 
     def ask(
-        self, question: str, top_k: int = 5, qid: str = "1", method: str = "fused", allowed: np.ndarray | None = None
+        self,
+        question: str,
+        top_k: int = 5,
+        qid: str = "1",
+        method: str = "fused",
+        allowed: np.ndarray | None = None,
+        context: Sequence[str] = (),
     ) -> Result:
-        return self.ask_many([question], top_k, [qid], method, allowed)[0]
+        """``context``: the sources of the articles the conversation so far was answered from, most recent first; their
+        passages are searched too and their sentences preferred (a follow-up is usually about the same story)."""
+        ids = [qid]
+        return self._finish([question], ids, self._prepare([question]), top_k, method, allowed, context)[0]
 
     def ask_many(
         self,
@@ -185,10 +198,11 @@ class Answerer:
         top_k: int,
         method: str,
         allowed: np.ndarray | None = None,
+        context: Sequence[str] = (),
     ) -> list[Result]:
         ranked, reads = {}, {}
         for i, q in queries.items():  # each question's pairs are read on the reader's threads while the next ranks
-            ranked[i] = self._rank(q, top_k, method, allowed)
+            ranked[i] = self._rank(q, top_k, method, allowed, context)
             reads[i] = self._submit_reads(questions[i], ranked[i])
         settled = {i: self._settle(r, reads[i], top_k) for i, r in ranked.items()}
         return [
@@ -206,15 +220,37 @@ class Answerer:
         ranked, read = self._settle(r, self._submit_reads(question, r), top_k)
         return self._result(qid, question, query, ranked, read, top_k, method, allowed, hints)
 
-    def _rank(self, query: Query, top_k: int, method: str, allowed: np.ndarray | None) -> _Ranked:
+    def _rank(
+        self, query: Query, top_k: int, method: str, allowed: np.ndarray | None, context: Sequence[str] = ()
+    ) -> _Ranked:
         """The passages in answer order, and the top_k kept once repeats of the same fact are folded in."""
-        candidates = self.searcher.retrieve(query, method, allowed=allowed)[:RERANK]
+        import numpy as np
+
+        near = self._context_chunks(context, allowed)
+        found = self.searcher.retrieve(query, method, allowed=allowed, include=list(near))
+        candidates = found[:RERANK] + [c for c in found[RERANK:] if c.chunk_id in near]
         if not candidates:
             return _Ranked([], [], {})
         t = self.table(query, candidates)
         logits = self.sentence_model.logits(t.x)
+        if near:  # the conversation's own articles first, unless another passage answers clearly better
+            bonus = np.asarray([near.get(candidates[ci].chunk_id, 0.0) for ci in t.chunk], dtype=logits.dtype)
+            logits = logits + bonus
         passages = rank_passages(t, candidates, logits, self.searcher.version.sentence_vectors, method == "fused")
         return _keep(_Ranked(passages, [], {}, t, candidates, logits), top_k)
+
+    def _context_chunks(self, context: Sequence[str], allowed: np.ndarray | None) -> dict[int, float]:
+        """Chunk id -> logit bonus for the passages of the conversation's articles (``context``, most recent first,
+        the first CONTEXT_ARTICLES of them), within the filters."""
+        out: dict[int, float] = {}
+        sources = list(dict.fromkeys(context))[:CONTEXT_ARTICLES]
+        for weight, source in zip(CONTEXT_BONUS, sources, strict=False):
+            for (cid,) in self.searcher.version.db.execute(
+                "SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.source = ?", (source,)
+            ):
+                if (allowed is None or (cid < len(allowed) and allowed[cid])) and cid not in out:
+                    out[int(cid)] = weight
+        return out
 
     def _submit_reads(self, question: str, r: _Ranked) -> list[tuple[int, Future[Any]]]:
         """The reader, on its threads, on what ``reading`` names: (table row, future read) pairs, top first."""

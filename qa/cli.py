@@ -414,22 +414,23 @@ def ask(
 def _ask_file(
     answerer: Any, questions: list[Any], top_k: int, fmt: str, output: Path | None, allowed: Any = None
 ) -> None:
-    from dataclasses import replace
+    from qa.conversation import Conversation, follow
 
-    from qa.conversation import read_conversations
-
-    read = read_conversations([(q.text, q.conversation) for q in questions])  # follow-ups, in their conversation
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     written = 0
     close: Callable[[], None] = lambda: None
     try:
         write, close = _writer(out, fmt)
         with progress_bar() as bar, _deferred_interrupt() as interrupted:
-            texts = [r or q.text for q, r in zip(questions, read, strict=True)]
-            ids = [q.id for q in questions]
-            results = answerer.ask_stream(texts, ids, top_k, allowed=allowed)
-            for q, read_as, result in zip(questions, read, results, strict=False):
-                write(replace(result, question=q.text, read_as=read_as))  # the record keeps the question as typed
+            alone = [q for q in questions if q.conversation is None]  # streamed in batches
+            results = answerer.ask_stream([q.text for q in alone], [q.id for q in alone], top_k, allowed=allowed)
+            talks: dict[str, Conversation] = {}  # the rest in order, each turn read in its conversation so far
+            for q in questions:
+                if q.conversation is None:
+                    write(next(results))
+                else:
+                    talk = talks.setdefault(q.conversation, Conversation())
+                    write(follow(answerer, talk, q.text, top_k, q.id, allowed))
                 written += 1
                 if interrupted():
                     raise KeyboardInterrupt

@@ -10,11 +10,16 @@ A question that shows none of those cues is returned as None: it is searched as 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Conversation", "Turn", "read_conversations"]
+if TYPE_CHECKING:
+    from qa.records import Result
+
+__all__ = ["Conversation", "Turn", "follow"]
 
 # Words, with inner hyphens, dots, ampersands and apostrophes kept ("Soto-Martinez", "U.S.", "who's"), or one mark.
 _TOKEN = re.compile(r"[^\W_]+(?:[-.&'’][^\W_]+)*(?:(?<=[sS])['’](?![^\W_]))?|[^\w\s]")
@@ -131,10 +136,12 @@ class Turn:
     names: list[str]
     answer: str | None = None  # the top answer's short answer (or a short highlight), if known
     rewritten: bool = False
+    source: str | None = None  # the article the top answer came from, if known
 
-    def heard(self, answer: str | None) -> None:
+    def heard(self, answer: str | None, source: str | None = None) -> None:
         """Learn the top answer once it arrives (the app asks in the background)."""
         self.answer = _short(answer)
+        self.source = source
 
 
 @dataclass
@@ -148,12 +155,19 @@ class Conversation:
     topic: str | None = None
     turns: list[Turn] = field(default_factory=list)
 
-    def add(self, question: str, read_as: str | None = None, answer: str | None = None) -> Turn:
-        """Remember a turn: the question as typed, the rewrite that was searched (if any) and the top answer."""
+    def add(
+        self, question: str, read_as: str | None = None, answer: str | None = None, source: str | None = None
+    ) -> Turn:
+        """Remember a turn: the question as typed, the rewrite that was searched (if any), the top answer and the
+        article it came from."""
         standalone = read_as or question
-        turn = Turn(standalone, names(tokens(standalone)), _short(answer), rewritten=read_as is not None)
+        turn = Turn(standalone, names(tokens(standalone)), _short(answer), read_as is not None, source)
         self.turns.append(turn)
         return turn
+
+    def context(self) -> list[str]:
+        """The articles the conversation was answered from, most recent first (what a follow-up is likely about)."""
+        return list(dict.fromkeys(t.source for t in reversed(self.turns) if t.source))
 
     def forget_reading(self) -> None:
         """The last rewrite was wrong (the person asked it as typed instead): later turns must not lean on it."""
@@ -586,20 +600,12 @@ def _is_verbish(word: str) -> bool:
     return word.endswith("ed") and len(word) > 4 and word not in {"red", "bed", "speed"}
 
 
-def read_conversations(questions: Sequence[tuple[str, str | None]]) -> list[str | None]:
-    """For questions in file order as (text, conversation or None): each one's rewrite, or None.
-
-    Questions sharing a conversation value are read in order as one conversation; a question without one stands
-    alone. (Batch files have no answers to lean on, so only the earlier questions are used.)
-    """
-    talks: dict[str, Conversation] = {}
-    out: list[str | None] = []
-    for text, key in questions:
-        if key is None:
-            out.append(None)
-            continue
-        talk = talks.setdefault(key, Conversation())
-        read_as = talk.read(text)
-        talk.add(text, read_as)
-        out.append(read_as)
-    return out
+def follow(answerer: Any, talk: Conversation, question: str, top_k: int, qid: str = "1", allowed: Any = None) -> Result:
+    """Ask ``question`` as the next turn of ``talk``: read in the conversation so far (the rewrite is searched, and
+    the articles earlier turns were answered from are preferred), then remembered with its top answer. The Result
+    keeps the question as typed, with ``read_as`` set when it was rewritten."""
+    read_as = talk.read(question)
+    result = answerer.ask(read_as or question, top_k, qid=qid, allowed=allowed, context=talk.context())
+    top = result.answers[0] if result.answers else None
+    talk.add(question, read_as, top.short_answer if top else None, top.source if top else None)
+    return dataclasses.replace(result, question=question, read_as=read_as)

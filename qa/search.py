@@ -186,10 +186,13 @@ class Searcher:
         pool: int = POOL,
         limit: int | None = None,
         allowed: np.ndarray | None = None,
+        include: Sequence[int] = (),
     ) -> list[Candidate]:
         """Candidates ranked by ``method``, best first (at most ~2 x pool, or the best ``limit``).
 
         ``allowed``: a boolean mask over chunk ids (filters); both retrievers search only those chunks.
+        ``include``: chunk ids scored and ranked with the pool whether or not either retriever found them (the
+        passages of the articles a conversation is about).
         """
         import numpy as np
 
@@ -202,6 +205,7 @@ class Searcher:
             if nearest is None or len(nearest) < pool:
                 nearest = tuple(self.dense_search(query.vector[None, :], pool, allowed)[0])
             ids.update(i for i in nearest[:pool] if i >= 0)
+        ids.update(include)
         lexical = self.version.bm25(query.terms, pool if method in ("fused", "bm25") else 0, allowed, sorted(ids))
         ids.update(lexical.top)
         if not ids:

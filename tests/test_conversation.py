@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.conversation import Conversation, read_conversations
+from qa.conversation import Conversation, follow
 
 
 def read(*turns: str, answers: dict[int, str] | None = None, topic: str | None = None) -> str | None:
@@ -158,17 +158,21 @@ class TestStandalone:
         assert [t.question for t in talk.turns] == ["Where was Tobias Quell born?"]
 
 
-def test_read_conversations_keeps_each_conversation_apart() -> None:
-    out = read_conversations(
-        [
-            ("who chairs the transit committee?", "a"),
-            ("What is the route of the Amber Line bus?", "b"),
-            ("and the housing one?", "a"),
-            ("How much will it cost?", "b"),
-            ("How much will it cost?", None),
-        ]
-    )
-    assert out == [None, None, "Who chairs the housing committee?", "How much will the Amber Line bus cost?", None]
+class TestContext:
+    def test_context_lists_the_answering_articles_newest_first_once_each(self) -> None:
+        talk = Conversation()
+        talk.add("Which council member chairs the transit committee?", answer="Wilhelmina Oduya", source="a.txt")
+        talk.add("How long is the route?", answer="14 kilometres", source="b.txt")
+        talk.add("and the housing one?", "Who chairs the housing committee?", answer="Casimir Feld", source="a.txt")
+        talk.add("What is it?")  # not answered yet
+        assert talk.context() == ["a.txt", "b.txt"]
+
+    def test_heard_learns_the_source_of_an_answer_that_arrives_later(self) -> None:
+        talk = Conversation()
+        turn = talk.add("How long is the route?")
+        assert talk.context() == []
+        turn.heard("14 kilometres", "b.txt")
+        assert talk.context() == ["b.txt"]
 
 
 # -- through the CLI ----------------------------------------------------------------------------------------------
@@ -233,3 +237,32 @@ def test_a_conversation_that_is_no_string_is_a_bad_line(seeds: Path, tmp_path: P
     run = qa("ask", "--file", str(path))
     assert run.code != 0  # type: ignore[attr-defined]
     assert "line 1: conversation must be a string or an integer" in run.err  # type: ignore[attr-defined]
+
+
+# -- the conversation's articles, with the real index ---------------------------------------------------------------
+TRAM = """Coral Line tram wins final approval
+
+The Harbourside council gave final approval to the Coral Line tram on Monday.
+
+The Coral Line will cost 310 million dollars, the council's finance office said, and should open in 2029.
+
+Its 9 kilometre route links the ferry terminal with the hospital.
+"""
+
+
+def test_a_follow_up_prefers_the_article_the_conversation_is_about(seeds: Path, qa: Callable[..., object]) -> None:
+    from qa.session import open_answerer
+    from qa.settings import Settings
+
+    (seeds / "coral.txt").write_text(TRAM, encoding="utf-8")
+    assert qa("index", "build").code == 0  # type: ignore[attr-defined]
+    answerer = open_answerer(Settings.from_env())
+    question = "How much will the line cost?"  # either article could answer it
+    for source, figure in (("amber.txt", "92 million dollars"), ("coral.txt", "310 million dollars")):
+        result = answerer.ask(question, top_k=1, context=[source])
+        assert result.answers[0].source == source and figure in result.answers[0].highlight
+    talk = Conversation()
+    first = follow(answerer, talk, "What does the Coral Line route link?", top_k=1)
+    assert first.answers[0].source == "coral.txt" and talk.context() == ["coral.txt"]
+    then = follow(answerer, talk, question, top_k=1)
+    assert then.question == question and "310 million dollars" in then.answers[0].highlight

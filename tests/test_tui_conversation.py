@@ -25,6 +25,14 @@ Council member Casimir Feld, who chairs the housing committee, voted against the
 
 The Amber Line will cost 92 million dollars and is due to open in the spring of 2027, officials said.
 """
+TRAM = """Coral Line tram wins final approval
+
+The Harbourside council gave final approval to the Coral Line tram on Monday.
+
+The Coral Line will cost 310 million dollars, the council's finance office said, and should open in 2029.
+
+Its 9 kilometre route links the ferry terminal with the hospital.
+"""
 FIRST = "Which council member chairs the transit committee?"
 FOLLOW_UP = "and the housing one?"
 READ_AS = "Which council member chairs the housing committee?"
@@ -37,6 +45,7 @@ def amber_index(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> 
     root = tmp_path_factory.mktemp("tui-conversation")
     (root / "seeds").mkdir()
     (root / "seeds" / "amber.txt").write_text(ARTICLE, encoding="utf-8")
+    (root / "seeds" / "coral.txt").write_text(TRAM, encoding="utf-8")
     settings = Settings(seeds=root / "seeds", index=root / "index", top_k=2)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(model_cache))
@@ -76,6 +85,22 @@ class TestFollowUps:
             assert typed.result.question == FOLLOW_UP and typed.result.read_as is None
             assert "read as" not in typed.render().plain
             assert [t.question for t in app.chat.talk.turns] == [FIRST, FOLLOW_UP]  # the reading was dropped
+
+    async def test_a_follow_up_is_asked_with_the_articles_the_conversation_is_about(
+        self, amber_index: Settings
+    ) -> None:
+        app = QAApp(amber_index)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press(*"What does the Coral Line route link?", "enter")
+            first = await answered(pilot, 1)
+            assert first.answer.source == "coral.txt" and app.chat.talk.context() == ["coral.txt"]
+            await pilot.press(*"How much will it cost?", "enter")
+            card = await answered(pilot, 2)
+            assert card.answer.source == "coral.txt" and "310 million dollars" in card.answer.highlight
+            assert app.chat.engine._context_of[2] == ["coral.txt"]  # what the search was told to prefer
+            await pilot.press("ctrl+g")  # as typed: no reading, and no conversation to prefer
+            await answered(pilot, 3)
+            assert 3 not in app.chat.engine._context_of
 
     async def test_ctrl_l_starts_a_new_conversation(self, amber_index: Settings) -> None:
         app = QAApp(amber_index)

@@ -85,11 +85,13 @@ class ChatScreen(Screen[None]):
         if question:
             self._ask(question, self.talk.read(question))
 
-    def _ask(self, question: str, read_as: str | None) -> None:
-        """Ask ``question``, searching ``read_as`` (its reading in the conversation so far) when there is one."""
+    def _ask(self, question: str, read_as: str | None, in_context: bool = True) -> None:
+        """Ask ``question``, searching ``read_as`` (its reading in the conversation so far) when there is one, and
+        preferring the articles the conversation was answered from unless ``in_context`` is False (asked as typed)."""
         self._asked += 1
+        context = self.talk.context() if in_context else []
         self._turns[self._asked] = self.talk.add(question, read_as)
-        self.engine.ask(self._asked, question, read_as)  # first: the search runs while the card is laid out
+        self.engine.ask(self._asked, question, read_as, context)  # first: the search runs while the card is laid out
         if self.engine.building and self.engine.ready:
             waiting = "waiting for the rebuild to finish…"
         elif self.engine.ready:
@@ -104,7 +106,7 @@ class ChatScreen(Screen[None]):
     def answered(self, event: Engine.Answered) -> None:
         if turn := self._turns.get(event.key):
             top = event.result.answers[0] if event.result.answers else None
-            turn.heard(top.short_answer if top else None)
+            turn.heard(top.short_answer if top else None, top.source if top else None)
         if card := self.conversation.card(event.key):  # None when the conversation was cleared meanwhile
             card.show(event.result)
             self.conversation.reveal(card)
@@ -164,7 +166,7 @@ class ChatScreen(Screen[None]):
             self.notify("No question was read as something else.", title="Nothing to ask as typed")
             return
         self.talk.forget_reading()
-        self._ask(read[-1].question, None)
+        self._ask(read[-1].question, None, in_context=False)
 
     def action_next_answer(self) -> None:
         if card := self._selected():

@@ -9,7 +9,7 @@ built one, so a rebuild never pulls the index from under a question.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -106,6 +106,7 @@ class Engine(Widget):
         self.read_as: dict[int, str] = {}  # key -> a follow-up's standalone reading, searched instead of the question
         self.filters = Filters()  # the active filters (qa.filters), set by the screen; each question keeps its own
         self._filters_of: dict[int, Filters] = {}
+        self._context_of: dict[int, list[str]] = {}  # key -> the articles the conversation was answered from
         self._masks: dict[tuple[Filters, int], Any] = {}  # chunk masks by filters and open answerer
         self._answerer: Answerer | None = None
         self._lock = threading.Lock()
@@ -114,12 +115,15 @@ class Engine(Widget):
     def start(self) -> None:
         self._load()
 
-    def ask(self, key: int, question: str, read_as: str | None = None) -> None:
+    def ask(self, key: int, question: str, read_as: str | None = None, context: Sequence[str] = ()) -> None:
         """Answer now, or as soon as the model is ready or the running rebuild is done (a question asked during a
         rebuild is meant for the articles as they are now, so the old index must not answer it). ``read_as``, a
-        follow-up's standalone reading, is what is searched; the Result keeps the question as typed."""
+        follow-up's standalone reading, is what is searched; the Result keeps the question as typed. ``context``: the
+        articles the conversation was answered from, most recent first (preferred, as Answerer.ask says)."""
         if read_as:
             self.read_as[key] = read_as
+        if context:
+            self._context_of[key] = list(context)
         if self.filters:
             self._filters_of[key] = self.filters
         if self.ready and not self.building:
@@ -214,7 +218,10 @@ class Engine(Widget):
                     raise QAError("there is no index to answer from; press ctrl+r to build it")
                 read_as = self.read_as.get(key)
                 allowed = self._allowed(self._filters_of.get(key))
-                result = self._answerer.ask(read_as or question, self.settings.top_k, qid=str(key), allowed=allowed)
+                context = self._context_of.get(key, ())
+                result = self._answerer.ask(
+                    read_as or question, self.settings.top_k, qid=str(key), allowed=allowed, context=context
+                )
             if read_as:
                 result = replace(result, question=question, read_as=read_as)
         except Exception as exc:  # noqa: BLE001
