@@ -601,7 +601,7 @@ def _row_passage(t: Table, candidates: list[Candidate], row: int, logit: float, 
     vector = np.asarray(vectors[t.sid[row]], dtype=np.float32) if vectors is not None else None
     return _Passage(
         candidates[ci], t.docs[ci], start, end, t.span[row], t.terms[row], logit,
-        tuple(float(v) for v in t.x[row]), vector, at=ci, best_row=row,
+        tuple(t.x[row].tolist()), vector, at=ci, best_row=row,
     )  # fmt: skip
 
 

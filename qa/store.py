@@ -396,7 +396,8 @@ class Version:
             db = sqlite3.connect(f"file:{folder / META}?mode=ro&immutable=1", uri=True, check_same_thread=False)
             n_chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
             index = faiss.read_index(str(folder / VECTORS))
-            sentences = np.load(folder / SENTENCES, mmap_mode="r", allow_pickle=False)
+            # a plain view of the mapping: indexing a np.memmap builds a memmap object per lookup
+            sentences = np.asarray(np.load(folder / SENTENCES, mmap_mode="r", allow_pickle=False))
             bm25 = _load_bm25(folder / BM25_DIR)
         except (sqlite3.Error, RuntimeError, ValueError, OSError) as exc:
             raise damaged(root, f"{type(exc).__name__} while opening") from exc
