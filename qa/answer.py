@@ -41,7 +41,7 @@ CONF_FEATURES = (
 # Follow-ups: the sentence-model logit bonus for passages of the articles the conversation was answered from, the most
 # recent first (tuned on the dev follow-ups of bench/questions/followups.jsonl; see NOTES.md, "Follow-ups").
 CONTEXT_BONUS = (3.0, 1.5)
-CONTEXT_ARTICLES = len(CONTEXT_BONUS)
+CONTEXT_PASSAGES = 10  # of the conversation's passages beyond the first RERANK candidates, the best this many join
 READER_GAP = 12.0  # the reader's margin is clipped to +-this before it enters the confidence model
 
 
@@ -97,7 +97,8 @@ class _Ranked:
     also: dict[int, list[str]]  # position in kept -> other sources stating the same fact
     table: Table | None = None  # what they were scored from
     candidates: list[Candidate] | None = None
-    logits: Any = None  # the sentence model's score of each row of the table
+    logits: Any = None  # the sentence model's score of each row of the table (with ``bonus`` added)
+    bonus: Any = None  # the conversation's bonus of each row (None: none), which orders but never scores
 
     def sentence_text(self, row: int) -> str:
         assert self.table is not None
@@ -206,7 +207,7 @@ class Answerer:
             reads[i] = self._submit_reads(questions[i], ranked[i])
         settled = {i: self._settle(r, reads[i], top_k) for i, r in ranked.items()}
         return [
-            self._result(ids[i], q, queries[i], settled[i][0], settled[i][1], top_k, method, allowed)
+            self._result(ids[i], q, queries[i], settled[i][0], settled[i][1], top_k, method, allowed, True, context)
             if i in queries
             else Result(ids[i], q, False, (), notice="the question has no words to search for")
             for i, q in enumerate(questions)
@@ -214,11 +215,11 @@ class Answerer:
 
     def _answer(
         self, qid: str, question: str, query: Query, top_k: int, method: str, allowed: np.ndarray | None = None,
-        hints: bool = True,
+        hints: bool = True, context: Sequence[str] = (),
     ) -> Result:  # fmt: skip
-        r = self._rank(query, top_k, method, allowed)
+        r = self._rank(query, top_k, method, allowed, context)
         ranked, read = self._settle(r, self._submit_reads(question, r), top_k)
-        return self._result(qid, question, query, ranked, read, top_k, method, allowed, hints)
+        return self._result(qid, question, query, ranked, read, top_k, method, allowed, hints, context)
 
     def _rank(
         self, query: Query, top_k: int, method: str, allowed: np.ndarray | None, context: Sequence[str] = ()
@@ -226,30 +227,32 @@ class Answerer:
         """The passages in answer order, and the top_k kept once repeats of the same fact are folded in."""
         import numpy as np
 
-        near = self._context_chunks(context, allowed)
+        near = self._context_chunks(context)
         found = self.searcher.retrieve(query, method, allowed=allowed, include=list(near))
-        candidates = found[:RERANK] + [c for c in found[RERANK:] if c.chunk_id in near]
+        candidates = found[:RERANK] + [c for c in found[RERANK:] if c.chunk_id in near][:CONTEXT_PASSAGES]
         if not candidates:
             return _Ranked([], [], {})
         t = self.table(query, candidates)
         logits = self.sentence_model.logits(t.x)
+        bonus = None
         if near:  # the conversation's own articles first, unless another passage answers clearly better
             bonus = np.asarray([near.get(candidates[ci].chunk_id, 0.0) for ci in t.chunk], dtype=logits.dtype)
             logits = logits + bonus
         passages = rank_passages(t, candidates, logits, self.searcher.version.sentence_vectors, method == "fused")
-        return _keep(_Ranked(passages, [], {}, t, candidates, logits), top_k)
+        if bonus is not None:  # the bonus orders; scores and the confidence keep the sentence model's own logit
+            passages = [_unboosted(p, bonus) for p in passages]
+        return _keep(_Ranked(passages, [], {}, t, candidates, logits, bonus), top_k)
 
-    def _context_chunks(self, context: Sequence[str], allowed: np.ndarray | None) -> dict[int, float]:
+    def _context_chunks(self, context: Sequence[str]) -> dict[int, float]:
         """Chunk id -> logit bonus for the passages of the conversation's articles (``context``, most recent first,
-        the first CONTEXT_ARTICLES of them), within the filters."""
+        the first len(CONTEXT_BONUS) of them). Retrieval leaves out those the filters exclude."""
         out: dict[int, float] = {}
-        sources = list(dict.fromkeys(context))[:CONTEXT_ARTICLES]
+        sources = list(dict.fromkeys(context))[: len(CONTEXT_BONUS)]
         for weight, source in zip(CONTEXT_BONUS, sources, strict=False):
             for (cid,) in self.searcher.version.db.execute(
                 "SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.source = ?", (source,)
             ):
-                if (allowed is None or (cid < len(allowed) and allowed[cid])) and cid not in out:
-                    out[int(cid)] = weight
+                out.setdefault(int(cid), weight)
         return out
 
     def _submit_reads(self, question: str, r: _Ranked) -> list[tuple[int, Future[Any]]]:
@@ -266,7 +269,7 @@ class Answerer:
 
     def _result(
         self, qid: str, question: str, query: Query, ranked: _Ranked, read: Any, top_k: int, method: str,
-        allowed: np.ndarray | None = None, hints: bool = True,
+        allowed: np.ndarray | None = None, hints: bool = True, context: Sequence[str] = (),
     ) -> Result:  # fmt: skip
         answers = tuple(
             self._to_answer(rank, p, ranked.also.get(rank - 1, []), question, read if rank == 1 else None)
@@ -277,8 +280,8 @@ class Answerer:
         if hints:  # a period named in the question (qa.periods); "who wrote …?" from the byline (qa.metadata_questions)
             from qa import metadata_questions, periods
 
-            result = periods.prefer(self, result, query, top_k, method, allowed)
-            result = metadata_questions.answer(self, result, query, top_k, method, allowed)
+            result = periods.prefer(self, result, query, top_k, method, allowed, context)
+            result = metadata_questions.answer(self, result, query, top_k, method, allowed, context)
         return result
 
     @property
@@ -589,7 +592,13 @@ def _clipped_gap(gap: float | None) -> float:
 def _passage_for_row(r: _Ranked, row: int, vectors: Any) -> _Passage:
     """The passage of a table row of a ranking with that row's sentence as its highlight."""
     assert r.table is not None and r.candidates is not None
-    return _row_passage(r.table, r.candidates, row, float(r.logits[row]), vectors)
+    logit = float(r.logits[row]) - (float(r.bonus[row]) if r.bonus is not None else 0.0)
+    return _row_passage(r.table, r.candidates, row, logit, vectors)
+
+
+def _unboosted(p: _Passage, bonus: Any) -> _Passage:
+    """``p`` with the logit the sentence model gave it (the conversation's bonus taken off)."""
+    return dataclasses.replace(p, logit=p.logit - float(bonus[p.best_row])) if p.best_row >= 0 else p
 
 
 def _row_passage(t: Table, candidates: list[Candidate], row: int, logit: float, vectors: Any) -> _Passage:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from qa.records import Result
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
 
     from qa.answer import Answerer
@@ -81,8 +83,9 @@ def outlet_named(question: str, db: Any) -> str | None:
 
 
 def answer(
-    answerer: Answerer, result: Result, query: Query, top_k: int, method: str, allowed: np.ndarray | None
-) -> Result:
+    answerer: Answerer, result: Result, query: Query, top_k: int, method: str, allowed: np.ndarray | None,
+    context: Sequence[str] = (),
+) -> Result:  # fmt: skip
     """``result``, or for a question about an article's byline or date, the answer from it. A question that names
     an outlet the index knows is searched among that outlet's articles first (the outlet's name is seldom in the
     text)."""
@@ -97,7 +100,9 @@ def answer(
         if allowed is not None:
             mask &= allowed
         if mask.any():
-            result = answerer._answer(result.id, result.question, query, top_k, method, mask, hints=False)
+            result = answerer._answer(
+                result.id, result.question, query, top_k, method, mask, hints=False, context=context
+            )
     return answer_from_metadata(result, query, searcher, outlet or "")
 
 

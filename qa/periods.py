@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from qa.filters import DateError, Filters, date_range
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
 
     from qa.answer import Answerer
@@ -79,21 +81,23 @@ def newest_date(answerer: Answerer) -> str | None:
 
 
 def prefer(
-    answerer: Answerer, result: Result, query: Query, top_k: int, method: str, allowed: np.ndarray | None
-) -> Result:
-    """``result`` again, answered with a preference for the period the question names (unchanged when none)."""
+    answerer: Answerer, result: Result, query: Query, top_k: int, method: str, allowed: np.ndarray | None,
+    context: Sequence[str] = (),
+) -> Result:  # fmt: skip
+    """``result`` again, answered with a preference for the period the question names (unchanged when none).
+    ``context``: the conversation's articles, preferred as Answerer.ask prefers them."""
     question = result.question
     period = find(question, newest_date(answerer) if _RELATIVE.search(question) else None)
     if period is None:
         return result
     if period.latest:
-        return _latest(answerer, result, query, top_k, method, allowed)
+        return _latest(answerer, result, query, top_k, method, allowed, context)
     mask = Filters(since=period.start, until=period.end).mask(answerer.searcher.version)
     if allowed is not None:
         mask &= allowed
     if not mask.any():
         return dataclasses.replace(result, notice=f"no article from {period.label}; answering from all articles")
-    inner = answerer._answer(result.id, question, query, top_k, method, mask, hints=False)
+    inner = answerer._answer(result.id, question, query, top_k, method, mask, hints=False, context=context)
     answers = list(inner.answers)
     if len(answers) < top_k:  # fewer passages in the period than asked for: the rest from all articles, after them
         seen = {(a.source, a.start) for a in answers}
@@ -102,10 +106,13 @@ def prefer(
 
 
 def _latest(
-    answerer: Answerer, result: Result, query: Query, top_k: int, method: str, allowed: np.ndarray | None
-) -> Result:
+    answerer: Answerer, result: Result, query: Query, top_k: int, method: str, allowed: np.ndarray | None,
+    context: Sequence[str] = (),
+) -> Result:  # fmt: skip
     """The relevant answers (scored at least half the best) newest first; then the others as they ranked."""
-    wide = answerer._answer(result.id, result.question, query, max(top_k, WIDE), method, allowed, hints=False)
+    wide = answerer._answer(
+        result.id, result.question, query, max(top_k, WIDE), method, allowed, hints=False, context=context
+    )
     if not wide.answers or not any(a.date for a in wide.answers):
         return result
     best = wide.answers[0].score

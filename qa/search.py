@@ -126,19 +126,33 @@ class Searcher:
 
     def idf(self, term: str) -> float:
         """BM25's IDF; a term the articles never use gets the highest, since its absence says the most."""
-        if term not in self._df:
-            self.learn_terms([term])
-        df = float(self._df[term])
-        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+        df = self._df.get(term)
+        if df is None:
+            df = self.learn_terms([term])[term]
+        return math.log(1 + (self.n_docs - float(df) + 0.5) / (float(df) + 0.5))
 
-    def learn_terms(self, terms: Sequence[str]) -> None:
-        """Ask the store for the document frequencies of the terms not asked before, in one call."""
-        new = [t for t in dict.fromkeys(terms) if t not in self._df]
+    def learn_terms(self, terms: Sequence[str]) -> dict[str, int]:
+        """The document frequency of each term, asking the store in one call for those not asked before.
+
+        Safe beside another thread doing the same (a question file prepares its next batch while a conversation's
+        turn is asked): the cache is read once per term and, when full, replaced rather than emptied in place."""
+        cache = self._df
+        out: dict[str, int] = {}
+        new = []
+        for t in dict.fromkeys(terms):
+            df = cache.get(t)
+            if df is None:
+                new.append(t)
+            else:
+                out[t] = df
         if new:
-            if len(self._df) > 200_000:  # a long-running server meets many words: keep the cache bounded
-                self._df.clear()
             found = self.version.doc_freqs(new)
-            self._df.update({t: found.get(t, 0) for t in new})
+            fresh = {t: found.get(t, 0) for t in new}
+            if len(cache) > 200_000:  # a long-running server meets many words: keep the cache bounded
+                self._df = cache = {}
+            cache.update(fresh)
+            out.update(fresh)
+        return out
 
     def queries(self, questions: Sequence[str], batch_size: int = 16) -> list[Query]:
         """Questions -> Queries, encoded together and searched in one FAISS call.
@@ -192,7 +206,7 @@ class Searcher:
 
         ``allowed``: a boolean mask over chunk ids (filters); both retrievers search only those chunks.
         ``include``: chunk ids scored and ranked with the pool whether or not either retriever found them (the
-        passages of the articles a conversation is about).
+        passages of the articles a conversation is about); those outside ``allowed`` are not.
         """
         import numpy as np
 
@@ -205,7 +219,7 @@ class Searcher:
             if nearest is None or len(nearest) < pool:
                 nearest = tuple(self.dense_search(query.vector[None, :], pool, allowed)[0])
             ids.update(i for i in nearest[:pool] if i >= 0)
-        ids.update(include)
+        ids.update(i for i in include if allowed is None or (0 <= i < len(allowed) and allowed[i]))
         lexical = self.version.bm25(query.terms, pool if method in ("fused", "bm25") else 0, allowed, sorted(ids))
         ids.update(lexical.top)
         if not ids:

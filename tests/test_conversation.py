@@ -266,3 +266,22 @@ def test_a_follow_up_prefers_the_article_the_conversation_is_about(seeds: Path, 
     assert first.answers[0].source == "coral.txt" and talk.context() == ["coral.txt"]
     then = follow(answerer, talk, question, top_k=1)
     assert then.question == question and "310 million dollars" in then.answers[0].highlight
+
+
+def test_the_preference_orders_but_never_scores(seeds: Path, qa: Callable[..., object]) -> None:
+    from qa.filters import Filters
+    from qa.session import open_answerer
+    from qa.settings import Settings
+
+    (seeds / "coral.txt").write_text(TRAM, encoding="utf-8")
+    assert qa("index", "build").code == 0  # type: ignore[attr-defined]
+    answerer = open_answerer(Settings.from_env())
+    question = "How much will the Coral Line tram cost?"
+    alone = answerer.ask(question, top_k=2)
+    talked = answerer.ask(question, top_k=2, context=["coral.txt"])
+    assert alone.answers[0].source == talked.answers[0].source == "coral.txt"
+    assert talked.answers[0].score == alone.answers[0].score and talked.confidence == alone.confidence
+    # a filter that leaves the conversation's article out keeps it out
+    coral_only = Filters(source="coral.txt").mask(answerer.searcher.version)
+    filtered = answerer.ask("How much will the line cost?", top_k=5, context=["amber.txt"], allowed=coral_only)
+    assert filtered.answers and {a.source for a in filtered.answers} == {"coral.txt"}
