@@ -137,6 +137,7 @@ class Turn:
     answer: str | None = None  # the top answer's short answer (or a short highlight), if known
     rewritten: bool = False
     source: str | None = None  # the article the top answer came from, if known
+    slot: tuple[int, int] | None = None  # where a substituted phrase stands in ``question``'s tokens ("and X?")
 
     def heard(self, answer: str | None, source: str | None = None) -> None:
         """Learn the top answer once it arrives (the app asks in the background)."""
@@ -154,6 +155,8 @@ class Conversation:
 
     topic: str | None = None
     turns: list[Turn] = field(default_factory=list)
+    _slot: tuple[int, int] | None = field(default=None, repr=False)  # of the reading being made
+    _read: tuple[str, tuple[int, int] | None] | None = field(default=None, repr=False)  # last reading and its slot
 
     def add(
         self, question: str, read_as: str | None = None, answer: str | None = None, source: str | None = None
@@ -162,6 +165,8 @@ class Conversation:
         article it came from."""
         standalone = read_as or question
         turn = Turn(standalone, names(tokens(standalone)), _short(answer), read_as is not None, source)
+        if read_as is not None and self._read is not None and self._read[0] == read_as:
+            turn.slot = self._read[1]
         self.turns.append(turn)
         return turn
 
@@ -186,15 +191,19 @@ class Conversation:
         words = tokens(question.strip())
         if not any(w[:1].isalnum() for w in words):
             return None
-        out = self._read(words)
+        self._slot = None
+        out = self._read_words(words)
         if out is None:
             return None
         text = join(out).rstrip(" ?.!") + "?"
         text = text[:1].upper() + text[1:]
-        return None if text.rstrip("?").strip().lower() == question.strip().rstrip("?").strip().lower() else text
+        if text.rstrip("?").strip().lower() == question.strip().rstrip("?").strip().lower():
+            return None
+        self._read = (text, self._slot)
+        return text
 
     # -- the cases --------------------------------------------------------------------------------------------
-    def _read(self, words: list[str]) -> list[str] | None:
+    def _read_words(self, words: list[str]) -> list[str] | None:
         prev = tokens(self.turns[-1].question) if self.turns else []
         body = words[:-1] if words[-1] in {"?", ".", "!"} else list(words)
         blow = [w.lower() for w in body]
@@ -420,14 +429,24 @@ class Conversation:
                 if w[:1].isdigit():
                     return [*body[:i], phrase[-1], *body[i + 1 :]]
             return [*body, "in", phrase[-1]]
+        # where the phrase of an earlier "and X?" stands, if the previous question was one
+        slot = self.turns[-1].slot if self.turns else None
+        if slot is not None and not (slot[1] <= len(body) and tokens(join(body)) == body):
+            slot = None
         # "the civil rights one": the previous noun phrase with the same head
         if phl[-1] == "one" or phl[-1] == "ones":
             mods = [w for w in phrase[:-1] if w.lower() not in DETERMINERS]
-            for start, end in reversed(_noun_runs(body)):
+            for start, end in [slot] if slot is not None and slot[1] - slot[0] >= 2 else reversed(_noun_runs(body)):
                 if end - start >= 2:
                     first = start + 1 if plow[start] in DETERMINERS else start
+                    self._slot = (start, first + len(mods) + 1)
                     return [*body[:first], *mods, *body[end - 1 :]]
             return None
+        # a phrase again after "and X?": where X stands ("and Boston's mayor?", "what about the Arizona governor?")
+        if slot is not None:
+            start, end = slot
+            self._slot = (start, start + len(phrase))
+            return [*body[:start], *phrase, *body[end:]]
         # a name: in place of the previous question's name (or pronoun resolved to one)
         runs = _merge_possessors(body, _noun_runs(body, split_caps=True))
         new_cap = _is_cap(phrase[0]) or (phl[0] in DETERMINERS and len(phrase) > 1 and _is_cap(phrase[1]))
@@ -463,6 +482,7 @@ class Conversation:
             keep = [body[start]]
         elif start == wh_end or plow[start] not in DETERMINERS:
             phrase = [w for w in phrase if w.lower() not in POSSESSIVE_PRONOUN] or phrase
+        self._slot = (start, start + len(keep) + len(phrase))
         return [*body[:start], *keep, *phrase, *body[end:]]
 
 

@@ -96,6 +96,40 @@ class TestAndWhatAbout:
         assert out == "What was Tallis' only new entry?"
 
 
+class TestChains:
+    """A chain: "and X?" after "and Y?": X takes the place Y took, not the noun run the words happen to form."""
+
+    def test_a_second_phrase_takes_the_first_ones_place(self) -> None:
+        talk = Conversation()
+        talk.add("What did Orla Pym tell the inquiry?")
+        for typed, expected in (
+            ("and Harwick's mayor?", "What did Harwick's mayor tell the inquiry?"),
+            ("what about the Dunmore sheriff?", "What did the Dunmore sheriff tell the inquiry?"),
+            ("and the Carrow one?", "What did the Carrow sheriff tell the inquiry?"),
+        ):
+            read_as = talk.read(typed)
+            assert read_as == expected
+            talk.add(typed, read_as)
+
+    def test_the_one_after_the_one_keeps_the_head(self) -> None:
+        talk = Conversation()
+        talk.add("who chairs the harbour works committee?")
+        for typed, expected in (
+            ("and the parks one?", "Who chairs the parks committee?"),
+            ("and the lighting one?", "Who chairs the lighting committee?"),
+        ):
+            read_as = talk.read(typed)
+            assert read_as == expected
+            talk.add(typed, read_as)
+
+    def test_a_question_asked_as_typed_leaves_no_slot(self) -> None:
+        talk = Conversation()
+        talk.add("What did Orla Pym tell the inquiry?")
+        talk.read("and Harwick's mayor?")
+        talk.add("and Harwick's mayor?")  # asked as typed: the reading was not used
+        assert talk.turns[-1].slot is None
+
+
 class TestBareAndElliptical:
     @pytest.mark.parametrize(
         ("bare", "expected"),
