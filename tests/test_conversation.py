@@ -99,25 +99,24 @@ class TestAndWhatAbout:
 class TestChains:
     """A chain: "and X?" after "and Y?": X takes the place Y took, not the noun run the words happen to form."""
 
-    def test_a_second_phrase_takes_the_first_ones_place(self) -> None:
+    @pytest.mark.parametrize(
+        ("first", "turns"),
+        [
+            ("What did Orla Pym tell the inquiry?", [
+                ("and Harwick's mayor?", "What did Harwick's mayor tell the inquiry?"),
+                ("what about the Dunmore sheriff?", "What did the Dunmore sheriff tell the inquiry?"),
+                ("and the Carrow one?", "What did the Carrow sheriff tell the inquiry?"),
+            ]),
+            ("who chairs the harbour works committee?", [
+                ("and the parks one?", "Who chairs the parks committee?"),
+                ("and the lighting one?", "Who chairs the lighting committee?"),
+            ]),
+        ],
+    )  # fmt: skip
+    def test_each_phrase_takes_the_place_of_the_one_before(self, first: str, turns: list[tuple[str, str]]) -> None:
         talk = Conversation()
-        talk.add("What did Orla Pym tell the inquiry?")
-        for typed, expected in (
-            ("and Harwick's mayor?", "What did Harwick's mayor tell the inquiry?"),
-            ("what about the Dunmore sheriff?", "What did the Dunmore sheriff tell the inquiry?"),
-            ("and the Carrow one?", "What did the Carrow sheriff tell the inquiry?"),
-        ):
-            read_as = talk.read(typed)
-            assert read_as == expected
-            talk.add(typed, read_as)
-
-    def test_the_one_after_the_one_keeps_the_head(self) -> None:
-        talk = Conversation()
-        talk.add("who chairs the harbour works committee?")
-        for typed, expected in (
-            ("and the parks one?", "Who chairs the parks committee?"),
-            ("and the lighting one?", "Who chairs the lighting committee?"),
-        ):
+        talk.add(first)
+        for typed, expected in turns:
             read_as = talk.read(typed)
             assert read_as == expected
             talk.add(typed, read_as)
