@@ -2,9 +2,11 @@
 
 The reader reads a question with one sentence and says where in the sentence the answer is, or that the sentence
 does not hold one (the [CLS] position). The embedding model qa already ships (all-MiniLM-L6-v2's
-int8 export, its first ``qa.reader.BASE_LAYERS`` layers) reads the pair, frozen; a small head (``qa.reader.HEAD``) is
+int8 export, its first ``qa.reader.BASE_LAYERS`` layers) reads the pair, frozen; a head (``qa.reader.HEAD``) is
 trained on its token states to score each word piece as the answer's start and end, and exported to ONNX
-(``qa/learn/reader.onnx``), with a manifest of the data it saw (``qa/learn/reader.json``).
+(``qa/learn/reader.onnx``), with a manifest of the data it saw (``qa/learn/reader.json``). The head is the base
+model's next layer (``from_layers``), started from the weights in the model's safetensors file and fine-tuned, then
+a span layer; with ``layers``/``dim`` instead, small layers trained from scratch.
 
 Data (../shared/data, SOURCES.md section 5): SQuAD 1.1 train only, never SQuAD 1.1 dev or our own question sets.
 Questions are drawn with a fixed seed, whole articles apart for validation. For each question:
@@ -242,26 +244,36 @@ def base_states(folder: Path, pairs: list[Pair], rows_of: list[int], log=print) 
 
 
 def _head_module():
+    """The head ``qa.reader.HEAD`` describes: either ``layers`` small transformer layers of ``dim`` trained from
+    scratch, or (``from_layers``) the base model's own next layers, started from its weights and fine-tuned."""
     import torch
 
     from qa.reader import HEAD
 
     class Layer(torch.nn.Module):
-        def __init__(self) -> None:
+        def __init__(self, d: int, heads: int, f: int, fused: bool, eps: float = 1e-5) -> None:
             super().__init__()
-            d, f = HEAD["dim"], HEAD["ffn"]
-            self.qkv = torch.nn.Linear(d, 3 * d)
+            self.heads = heads
+            if fused:  # the from-scratch head's layout: one projection for query, key and value
+                self.qkv = torch.nn.Linear(d, 3 * d)
+            else:
+                self.query = torch.nn.Linear(d, d)
+                self.key = torch.nn.Linear(d, d)
+                self.value = torch.nn.Linear(d, d)
             self.out = torch.nn.Linear(d, d)
-            self.norm1 = torch.nn.LayerNorm(d)
+            self.norm1 = torch.nn.LayerNorm(d, eps=eps)
             self.ff1 = torch.nn.Linear(d, f)
             self.ff2 = torch.nn.Linear(f, d)
-            self.norm2 = torch.nn.LayerNorm(d)
+            self.norm2 = torch.nn.LayerNorm(d, eps=eps)
             self.drop = torch.nn.Dropout(0.1)
 
         def forward(self, x, bias):  # type: ignore[no-untyped-def]
             b, n, d = x.shape
-            h = HEAD["heads"]
-            q, k, v = self.qkv(x).view(b, n, 3, h, d // h).permute(2, 0, 3, 1, 4)
+            h = self.heads
+            if hasattr(self, "qkv"):
+                q, k, v = self.qkv(x).view(b, n, 3, h, d // h).permute(2, 0, 3, 1, 4)
+            else:
+                q, k, v = (t(x).view(b, n, h, d // h).transpose(1, 2) for t in (self.query, self.key, self.value))
             att = (q @ k.transpose(-1, -2)) / math.sqrt(d // h) + bias
             y = (att.softmax(-1) @ v).transpose(1, 2).reshape(b, n, d)
             x = self.norm1(x + self.drop(self.out(y)))
@@ -270,9 +282,20 @@ def _head_module():
     class Head(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.down = torch.nn.Linear(HEAD["input"], HEAD["dim"])
-            self.layers = torch.nn.ModuleList(Layer() for _ in range(HEAD["layers"]))
-            self.span = torch.nn.Linear(HEAD["dim"], 2)
+            if HEAD.get("from_layers"):
+                d = HEAD["input"]
+                self.down = torch.nn.Identity()
+                self.layers = torch.nn.ModuleList(
+                    Layer(d, HEAD["heads"], HEAD["ffn"], fused=False, eps=1e-12) for _ in HEAD["from_layers"]
+                )
+                _load_base_layers(self.layers, HEAD["from_layers"])
+            else:
+                d = HEAD["dim"]
+                self.down = torch.nn.Linear(HEAD["input"], d)
+                self.layers = torch.nn.ModuleList(
+                    Layer(d, HEAD["heads"], HEAD["ffn"], fused=True) for _ in range(HEAD["layers"])
+                )
+            self.span = torch.nn.Linear(d, 2)
 
         def forward(self, states, mask):  # type: ignore[no-untyped-def]
             bias = (1.0 - mask[:, None, None, :]) * -1e4
@@ -283,6 +306,25 @@ def _head_module():
             return logits[..., 0], logits[..., 1]
 
     return Head()
+
+
+def _load_base_layers(layers, numbers: list[int]) -> None:
+    """Copy the base model's encoder layers ``numbers`` (its safetensors weights, no pickle) into ``layers``."""
+    import torch
+    from safetensors.numpy import load_file
+
+    weights = load_file(str(resolve_model(MODEL) / "model.safetensors"))
+    names = {
+        "query": "attention.self.query", "key": "attention.self.key", "value": "attention.self.value",
+        "out": "attention.output.dense", "norm1": "attention.output.LayerNorm", "ff1": "intermediate.dense",
+        "ff2": "output.dense", "norm2": "output.LayerNorm",
+    }  # fmt: skip
+    with torch.no_grad():
+        for layer, number in zip(layers, numbers, strict=True):
+            for ours, theirs in names.items():
+                module = getattr(layer, ours)
+                module.weight.copy_(torch.from_numpy(weights[f"encoder.layer.{number}.{theirs}.weight"]))
+                module.bias.copy_(torch.from_numpy(weights[f"encoder.layer.{number}.{theirs}.bias"]))
 
 
 def train(rows, states: list[np.ndarray], seed: int, epochs: int, log=print):
