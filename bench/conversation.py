@@ -167,10 +167,8 @@ def context_cost(split: str) -> dict[str, float]:
 
     answerer = open_answerer(Settings.from_env(seeds=SEEDS, index=index()))
     items = [json.loads(line) for line in (QUESTIONS / "bbc.jsonl").read_text(encoding="utf-8").splitlines() if line]
-    tops: list[str | None] = []
-    for item in items:
-        result = answerer.ask(str(item["question"]), top_k=1)
-        tops.append(result.answers[0].source if result.answers else None)
+    alone_results = [answerer.ask(str(item["question"]), top_k=1) for item in items]
+    tops = [r.answers[0].source if r.answers else None for r in alone_results]
     out = {"alone": 0.0, "in context": 0.0, "unanswerable answered alone": 0.0, "unanswerable answered in context": 0.0}
     answerable = unanswerable = 0
     for i, item in enumerate(items):
@@ -178,7 +176,7 @@ def context_cost(split: str) -> dict[str, float]:
             continue
         before = next((j for j in range(i - 1, -1, -1) if items[j].get("source") != item.get("source")), None)
         context = [tops[before]] if before is not None and tops[before] else []
-        alone = answerer.ask(str(item["question"]), top_k=1)
+        alone = alone_results[i]
         talked = answerer.ask(str(item["question"]), top_k=1, context=context)
         if item.get("unanswerable"):
             unanswerable += 1

@@ -145,8 +145,7 @@ class Answerer:
     ) -> Result:
         """``context``: the sources of the articles the conversation so far was answered from, most recent first; their
         passages are searched too and their sentences preferred (a follow-up is usually about the same story)."""
-        ids = [qid]
-        return self._finish([question], ids, self._prepare([question]), top_k, method, allowed, context)[0]
+        return self._finish([question], [qid], self._prepare([question]), top_k, method, allowed, context)[0]
 
     def ask_many(
         self,
