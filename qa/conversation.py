@@ -442,7 +442,7 @@ class Conversation:
                     self._slot = (start, first + len(mods) + 1)
                     return [*body[:first], *mods, *body[end - 1 :]]
             return None
-        # a phrase again after "and X?": where X stands ("and Boston's mayor?", "what about the Arizona governor?")
+        # a phrase again after "and X?": where X stands ("and Harwick's mayor?", "what about the Dunmore sheriff?")
         if slot is not None:
             start, end = slot
             self._slot = (start, start + len(phrase))
