@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Conversation", "Turn", "follow"]
 
-# Words, with inner hyphens, dots, ampersands and apostrophes kept ("Soto-Martinez", "U.S.", "who's"), or one mark.
+# Words, with inner hyphens, dots, ampersands and apostrophes kept ("Okafor-Lind", "U.S.", "who's"), or one mark.
 _TOKEN = re.compile(r"[^\W_]+(?:[-.&'’][^\W_]+)*(?:(?<=[sS])['’](?![^\W_]))?|[^\w\s]")
 _POSSESSIVE = re.compile(r"^(.+?)(?:['’]s|(?<=[sS])['’])$", re.IGNORECASE)
 
@@ -89,7 +89,7 @@ def _bare(word: str) -> str:
 
 
 def names(words: Sequence[str]) -> list[str]:
-    """Runs of capitalized words ("Association of European Airlines", "Hugo Soto-Martinez"), possessives stripped.
+    """Runs of capitalized words ("Guild of Harbour Pilots", "Marta Okafor-Lind"), possessives stripped.
 
     The first word counts only when it is no question word, auxiliary or other common opener, since every question
     starts with a capital.
@@ -463,19 +463,19 @@ class Conversation:
             if any(_is_cap(w) for w in span if w.lower() not in DETERMINERS) == new_cap:
                 score += 1
             if any(_POSSESSIVE.match(w) for w in span) or plow[start] in POSSESSIVE_PRONOUN:
-                score += 0.5  # "Time Warner's AOL arm": the possessor is kept below
+                score += 0.5  # "Kestrel Media's cable arm": the possessor is kept below
             score -= 0.01 * start
             scored.append((score, start, end))
         if not scored:
             return [*body, "(", *phrase, ")"]
         _, start, end = max(scored)
         if end == len(body) and end - start > 1 and subject_at == start and plow[wh_end] in DO:
-            end -= 1  # "did its AOL arm lose": the last word is the verb
+            end -= 1  # "did its cable arm lose": the last word is the verb
         span = body[start:end]
         keep: list[str] = []
         owner = [k for k, w in enumerate(span) if _POSSESSIVE.match(w)]
         if owner and owner[0] + 1 < len(span) and not any(_POSSESSIVE.match(w) for w in phrase) and not new_cap:
-            keep = span[: owner[0] + 1]  # "Time Warner's" + "film division"
+            keep = span[: owner[0] + 1]  # "Kestrel Media's" + "radio division"
             phrase = [w for w in phrase if w.lower() not in DETERMINERS] or phrase
         elif plow[start] in POSSESSIVE_PRONOUN and not new_cap:
             phrase = [w for w in phrase if w.lower() not in DETERMINERS] or phrase
