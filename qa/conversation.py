@@ -28,8 +28,12 @@ _POSSESSIVE = re.compile(r"^(.+?)(?:['’]s|(?<=[sS])['’])$", re.IGNORECASE)
 WH = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
 AUX = {
     "is", "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "will", "would", "can",
-    "could", "should", "shall", "may", "might", "must", "'s", "’s",
+    "could", "should", "shall", "may", "might", "must", "'s", "’s", "'re", "’re", "'ve", "’ve", "'ll", "’ll", "'d", "’d",
 }  # fmt: skip
+# "who's", "what're", "it's": a question word or pronoun with its auxiliary, read as two words.
+_CONTRACTION = re.compile(r"^([^\W\d_]+)(['’](?:s|re|ve|ll|d))$", re.IGNORECASE)
+_CONTRACTS = {"who", "what", "which", "when", "where", "why", "how", "it", "that", "there", "here", "he", "she", "they"}
+_SUFFIXES = {"'s", "’s", "'re", "’re", "'ve", "’ve", "'ll", "’ll", "'d", "’d"}
 DO = {"do", "does", "did", "will", "would", "can", "could", "should", "may", "might", "must", "shall"}
 HOW_WORDS = {"much", "many", "long", "old", "far", "big", "often", "soon", "high", "large", "tall", "fast"}
 # Pronouns that point back: person, thing (or group), and their possessives.
@@ -65,14 +69,21 @@ MAX_BARE = 3  # words in a question that is only a question word ("how much?", "
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
+    out: list[str] = []
+    for word in _TOKEN.findall(text):
+        m = _CONTRACTION.match(word)
+        if m and m.group(1).lower() in _CONTRACTS:
+            out.extend((m.group(1), m.group(2).lower()))
+        else:
+            out.append(word)
+    return out
 
 
 def join(words: Sequence[str]) -> str:
     """Tokens back to text: no space before closing marks or after opening ones."""
     out = ""
     for w in words:
-        if out and not (w in {",", ".", "?", "!", ":", ";", ")", "'s", "’s"} or out.endswith(("(", "$", "£", "€"))):
+        if out and not (w in {",", ".", "?", "!", ":", ";", ")", *_SUFFIXES} or out.endswith(("(", "$", "£", "€"))):
             out += " "
         out += w
     return out

@@ -158,6 +158,22 @@ class TestBareAndElliptical:
         assert out is not None and "Norberg" in out and "Kallio Rovers" in out
 
 
+class TestContractions:
+    @pytest.mark.parametrize(
+        ("question", "expected"),
+        [
+            ("who's the deputy chair?", "Who's the deputy chair (Pellworth Ferries)?"),
+            ("what’s its biggest route?", "What’s Pellworth Ferries' biggest route?"),
+            ("where's it based?", "Where's Pellworth Ferries based?"),
+        ],
+    )
+    def test_a_question_word_with_its_auxiliary_reads_as_two_words(self, question: str, expected: str) -> None:
+        assert read("How many ships does Pellworth Ferries run?", question) == expected
+
+    def test_a_possessive_name_is_not_split(self) -> None:
+        assert read("How many ships does Pellworth Ferries run?", "what's Orrin Dalby's fleet worth?") is None
+
+
 class TestStandalone:
     @pytest.mark.parametrize(
         "question",
