@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from qa.gender import PRONOUN_GENDER, Gender, gender_of
 
 if TYPE_CHECKING:
     from qa.records import Result
@@ -149,11 +151,13 @@ class Turn:
     rewritten: bool = False
     source: str | None = None  # the article the top answer came from, if known
     slot: tuple[int, int] | None = None  # where a substituted phrase stands in ``question``'s tokens ("and X?")
+    passage: str | None = None  # the top answer's passage, as shown (what "she" or "he" may be told from)
 
-    def heard(self, answer: str | None, source: str | None = None) -> None:
+    def heard(self, answer: str | None, source: str | None = None, passage: str | None = None) -> None:
         """Learn the top answer once it arrives (the app asks in the background)."""
         self.answer = _short(answer)
         self.source = source
+        self.passage = passage
 
 
 @dataclass
@@ -170,12 +174,13 @@ class Conversation:
     _read: tuple[str, tuple[int, int] | None] | None = field(default=None, repr=False)  # last reading and its slot
 
     def add(
-        self, question: str, read_as: str | None = None, answer: str | None = None, source: str | None = None
-    ) -> Turn:
-        """Remember a turn: the question as typed, the rewrite that was searched (if any), the top answer and the
-        article it came from."""
+        self, question: str, read_as: str | None = None, answer: str | None = None, source: str | None = None,
+        passage: str | None = None,
+    ) -> Turn:  # fmt: skip
+        """Remember a turn: the question as typed, the rewrite that was searched (if any), the top answer, the
+        article it came from and the passage shown."""
         standalone = read_as or question
-        turn = Turn(standalone, names(tokens(standalone)), _short(answer), read_as is not None, source)
+        turn = Turn(standalone, names(tokens(standalone)), _short(answer), read_as is not None, source, None, passage)
         if read_as is not None and self._read is not None and self._read[0] == read_as:
             turn.slot = self._read[1]
         self.turns.append(turn)
@@ -283,7 +288,7 @@ class Conversation:
                     continue
                 if w in PERSON and any(is_person(n) for n in names(body[:i])):
                     continue
-                ref = " ".join(focus) if focus else self._referent(person=w in PERSON, avoid=" ".join(low))
+                ref = " ".join(focus) if focus else self._referent(w in PERSON, " ".join(low), PRONOUN_GENDER.get(w))
                 if not ref:
                     continue
                 if kind == "possessive":
@@ -331,28 +336,54 @@ class Conversation:
         words = content(body)
         return len(words) <= 2 and len(body) <= 7
 
-    def _referent(self, person: bool, avoid: str = "") -> str | None:
+    def _referent(self, person: bool, avoid: str = "", gender: Gender | None = None) -> str | None:
         """The last named person (or thing) of the previous turns, the previous answer first for a person; the
         conversation's topic first when it names a person and a person is meant. Names in ``avoid`` (the question
-        itself) are passed over: "when did he first meet Ali?" is not about Ali."""
+        itself) are passed over: "when did he first meet Ali?" is not about Ali. For "she" or "he" (``gender``), a person
+        the conversation's text calls otherwise is passed over, and so is one it says nothing of (the conversation's
+        topic aside) when another is called so."""
+        found = self._referents(person, avoid)
+        first = next(found, None)
+        if gender is None or first is None:
+            return first
+        texts = [t for turn in self.turns for t in (turn.question, turn.passage) if t]
+        said = gender_of(first, texts)
+        if said == gender:
+            return first
+        other = None  # the first one not known to be otherwise
+        for name in found:
+            if not is_person(name) or name == first:
+                continue
+            their = gender_of(name, texts)
+            if their == gender and (said is not None or first != self.topic):
+                return name
+            if their is None and other is None:
+                other = name
+        return other if said is not None and other is not None else first
+
+    def _referents(self, person: bool, avoid: str) -> Iterator[str]:
+        """``_referent``'s candidates, most likely first."""
         if person and self.topic and is_person(self.topic):
-            return self.topic
+            yield self.topic
         for turn in reversed(self.turns):
             if person and turn.answer and _is_cap(turn.answer) and is_person(turn.answer):
                 q = tokens(turn.question)
                 if q and q[0].lower() in {"who", "which", "whom"}:
-                    return turn.answer
+                    yield turn.answer
             pool = [n for n in turn.names if is_person(n) == person and n.lower() not in avoid]
             described = _described(tokens(turn.question)) if person else None
             if described:  # the person the previous question asked for comes before the names it used
-                return described
+                yield described
             if pool:
-                return _longest_last(pool)
-            if turn.names:
-                return self._thing(turn) if not person else _longest_last(turn.names)
+                yield _longest_last(pool)
+                if person:
+                    yield from (n for n in reversed(pool) if n != _longest_last(pool))
+            elif turn.names:
+                yield self._thing(turn) if not person else _longest_last(turn.names)
+            if not person and turn.names:
+                return
         if self.topic:
-            return self.topic
-        return None
+            yield self.topic
 
     @staticmethod
     def _thing(turn: Turn) -> str:
@@ -638,5 +669,6 @@ def follow(answerer: Any, talk: Conversation, question: str, top_k: int, qid: st
     read_as = talk.read(question)
     result = answerer.ask(read_as or question, top_k, qid=qid, allowed=allowed, context=talk.context())
     top = result.answers[0] if result.answers else None
-    talk.add(question, read_as, top.short_answer if top else None, top.source if top else None)
+    talk.add(question, read_as, top.short_answer if top else None, top.source if top else None,
+             top.passage if top else None)  # fmt: skip
     return dataclasses.replace(result, question=question, read_as=read_as)
