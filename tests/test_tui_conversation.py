@@ -94,13 +94,18 @@ class TestFollowUps:
             await pilot.press(*"What does the Coral Line route link?", "enter")
             first = await answered(pilot, 1)
             assert first.answer.source == "coral.txt" and app.chat.talk.context() == ["coral.txt"]
+            answerer = app.chat.engine._answerer
+            told: list[list[str]] = []  # what each search was told to prefer
+            ask = answerer.ask
+            answerer.ask = lambda *a, **kw: told.append(list(kw.get("context", ()))) or ask(*a, **kw)
             await pilot.press(*"How much will it cost?", "enter")
             card = await answered(pilot, 2)
             assert card.answer.source == "coral.txt" and "310 million dollars" in card.answer.highlight
-            assert app.chat.engine._context_of[2] == ["coral.txt"]  # what the search was told to prefer
             await pilot.press("ctrl+g")  # as typed: no reading, and no conversation to prefer
             await answered(pilot, 3)
-            assert 3 not in app.chat.engine._context_of
+            assert told == [["coral.txt"], []]
+            engine = app.chat.engine  # each question's reading and context were used once, and not kept
+            assert not engine._context_of and not engine.read_as and not engine._filters_of
 
     async def test_ctrl_l_starts_a_new_conversation(self, amber_index: Settings) -> None:
         app = QAApp(amber_index)

@@ -216,9 +216,10 @@ class Engine(Widget):
             with self._lock:
                 if self._answerer is None:
                     raise QAError("there is no index to answer from; press ctrl+r to build it")
-                read_as = self.read_as.get(key)
-                allowed = self._allowed(self._filters_of.get(key))
-                context = self._context_of.get(key, ())
+                # each question's reading, filters and context are used once: taken, so that a long chat keeps none
+                read_as = self.read_as.pop(key, None)
+                allowed = self._allowed(self._filters_of.pop(key, None))
+                context = self._context_of.pop(key, ())
                 result = self._answerer.ask(
                     read_as or question, self.settings.top_k, qid=str(key), allowed=allowed, context=context
                 )
