@@ -273,6 +273,7 @@ class Conversation:
         low = [w.lower() for w in body]
         out = list(body)
         changed = False
+        referred: dict[str, int] = {}  # a referent and the leftmost pronoun given its name so far
         for i in range(len(out) - 1, -1, -1):
             w = low[i]
             if w in PERSON or w in THING:
@@ -295,6 +296,10 @@ class Conversation:
                     out[i] = ref + ("'" if ref.endswith("s") and not ref.endswith("ss") else "'s")
                 else:
                     out[i] = ref
+                later = referred.get(ref)
+                if later is not None:  # the name once, then the pronoun: "… Ada Venn working on when she died?"
+                    out[later] = body[later]
+                referred[ref] = i
                 changed = True
         # "the one" / "that one" / "the X one": the previous question's noun for "one"
         for i, w in enumerate(low):

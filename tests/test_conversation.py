@@ -29,6 +29,10 @@ class TestPronouns:
             "How much did Marisol Venn get?"
         )
 
+    def test_the_name_once_then_the_pronoun(self) -> None:
+        out = read("Where was Tobias Quell born?", "what was he building when he fell ill?")
+        assert out == "What was Tobias Quell building when he fell ill?"
+
     def test_his_becomes_a_possessive(self) -> None:
         out = read("Where was Tobias Quell born?", "what was his first job?")
         assert out == "What was Tobias Quell's first job?"
