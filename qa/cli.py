@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from qa.errors import ConfigError, QAError
+from qa.interrupts import deferred_interrupt
 from qa.settings import Settings
 
 
@@ -421,7 +422,7 @@ def _ask_file(
     close: Callable[[], None] = lambda: None
     try:
         write, close = _writer(out, fmt)
-        with progress_bar() as bar, _deferred_interrupt() as interrupted:
+        with progress_bar() as bar, deferred_interrupt() as interrupted:
             alone = [q for q in questions if q.conversation is None]  # streamed in batches
             results = answerer.ask_stream([q.text for q in alone], [q.id for q in alone], top_k, allowed=allowed)
             talks: dict[str, Conversation] = {}  # the rest in order, each turn read in its conversation so far
@@ -445,24 +446,6 @@ def _ask_file(
             out.close()
     if output:
         _err(f"wrote {written} answers to {output}")
-
-
-@contextmanager
-def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
-    """Ctrl+C noted, and acted on between records: an interrupt inside a write would leave a record written but
-    not counted (or half written to a pipe)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
-        return
-    seen: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
-    try:
-        yield lambda: bool(seen)
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _writer(out: Any, fmt: str) -> tuple[Callable[[Any], None], Callable[[], None]]:

@@ -108,8 +108,9 @@ def int8_documents() -> bool:
 def open_session(model: Path | bytes, threads: int | None = None) -> Any:
     """An onnxruntime CPU session for a model file (or its bytes), with qa's thread settings (``threads`` per run:
     by default ``QA_THREADS`` or every core)."""
-    import onnxruntime as ort
+    from qa.interrupts import import_onnxruntime
 
+    ort = import_onnxruntime()
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or thread_count()
     options.inter_op_num_threads = 1
