@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from qa.gender import PRONOUN_GENDER, Gender, gender_of
 
 if TYPE_CHECKING:
-    from qa.records import Result
+    from qa.records import Answer, Result
 
 __all__ = ["Conversation", "Turn", "follow"]
 
@@ -35,7 +35,7 @@ AUX = {
 # "who's", "what're", "it's": a question word or pronoun with its auxiliary, read as two words.
 _CONTRACTION = re.compile(r"^([^\W\d_]+)(['’](?:s|re|ve|ll|d))$", re.IGNORECASE)
 _CONTRACTS = {"who", "what", "which", "when", "where", "why", "how", "it", "that", "there", "here", "he", "she", "they"}
-_SUFFIXES = {"'s", "’s", "'re", "’re", "'ve", "’ve", "'ll", "’ll", "'d", "’d"}
+_SUFFIXES = frozenset(w for w in AUX if w[:1] in "'’")  # written without a space before
 DO = {"do", "does", "did", "will", "would", "can", "could", "should", "may", "might", "must", "shall"}
 HOW_WORDS = {"much", "many", "long", "old", "far", "big", "often", "soon", "high", "large", "tall", "fast"}
 # Pronouns that point back: person, thing (or group), and their possessives.
@@ -158,6 +158,10 @@ class Turn:
         self.answer = _short(answer)
         self.source = source
         self.passage = passage
+
+    def heard_top(self, top: Answer | None) -> None:
+        """``heard`` from a Result's top answer (None: no answer)."""
+        self.heard(top.short_answer if top else None, top.source if top else None, top.passage if top else None)
 
 
 @dataclass
@@ -380,9 +384,10 @@ class Conversation:
             if described:  # the person the previous question asked for comes before the names it used
                 yield described
             if pool:
-                yield _longest_last(pool)
+                best = _longest_last(pool)
+                yield best
                 if person:
-                    yield from (n for n in reversed(pool) if n != _longest_last(pool))
+                    yield from (n for n in reversed(pool) if n != best)
             elif turn.names:
                 yield self._thing(turn) if not person else _longest_last(turn.names)
             if not person and turn.names:
@@ -673,7 +678,5 @@ def follow(answerer: Any, talk: Conversation, question: str, top_k: int, qid: st
     keeps the question as typed, with ``read_as`` set when it was rewritten."""
     read_as = talk.read(question)
     result = answerer.ask(read_as or question, top_k, qid=qid, allowed=allowed, context=talk.context())
-    top = result.answers[0] if result.answers else None
-    talk.add(question, read_as, top.short_answer if top else None, top.source if top else None,
-             top.passage if top else None)  # fmt: skip
+    talk.add(question, read_as).heard_top(result.answers[0] if result.answers else None)
     return dataclasses.replace(result, question=question, read_as=read_as)

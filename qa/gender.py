@@ -64,8 +64,7 @@ def _opens_with(words: list[str], last: str) -> int | None:
     """Where ``last`` stands when it is the first name of the sentence (no other capitalized word after the first
     word before it, titles and the name's own first words aside), else None."""
     for i, w in enumerate(words):
-        bare = w[:-2] if w.endswith(("'s", "’s")) else w
-        if bare == last:
+        if _bare(w) == last:
             return i
         if i > 0 and w[:1].isupper() and w.lower() not in _TITLES and not _joins(words, i, last):
             return None
@@ -75,11 +74,16 @@ def _opens_with(words: list[str], last: str) -> int | None:
 def _joins(words: list[str], i: int, last: str) -> bool:
     """Whether the capitalized word at ``i`` runs on, capitalized, to ``last`` (a first name before the surname)."""
     for w in words[i + 1 :]:
-        if w == last or w[:-2] == last:
+        if _bare(w) == last:
             return True
         if not w[:1].isupper():
             return False
     return False
+
+
+def _bare(word: str) -> str:
+    """A word without its possessive 's ("Venn's" is Venn)."""
+    return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
 def _first_pronoun(words: list[str]) -> Gender | None:

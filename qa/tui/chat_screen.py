@@ -105,8 +105,7 @@ class ChatScreen(Screen[None]):
     @on(Engine.Answered)
     def answered(self, event: Engine.Answered) -> None:
         if turn := self._turns.get(event.key):
-            top = event.result.answers[0] if event.result.answers else None
-            turn.heard(top.short_answer if top else None, top.source if top else None, top.passage if top else None)
+            turn.heard_top(event.result.answers[0] if event.result.answers else None)
         if card := self.conversation.card(event.key):  # None when the conversation was cleared meanwhile
             card.show(event.result)
             self.conversation.reveal(card)
