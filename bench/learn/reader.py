@@ -364,7 +364,7 @@ def train(rows, states: list[np.ndarray], seed: int, epochs: int, log=print):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
-        running = 0.98 * running + 0.02 * float(loss) if step else float(loss)
+        running = 0.98 * running + 0.02 * loss.item() if step else loss.item()
         if step % 200 == 0 or step == total - 1:
             rate = (step + 1) * BATCH / max(time.time() - began, 1e-6)
             log(f"  step {step + 1}/{total}  loss {running:.3f}  {rate:.0f} pairs/s")
