@@ -14,7 +14,7 @@ import dataclasses
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qa import features as F
 from qa.features import kind_mentions, question_type
@@ -65,6 +65,14 @@ class _Doc:
     url: str | None = None
     pages: tuple[int, ...] = ()
     headline: str = ""  # the title as a sentence of the text would read it; "" for a lede cut short as a title
+
+
+class _Known(NamedTuple):
+    """What a sentence's feature row takes from the sentence alone (the same for every question)."""
+
+    terms: frozenset[str]  # stemmed content terms
+    mentions: dict[str, tuple[frozenset[str], ...]]  # mentions of each question kind, found when first asked
+    surface: tuple[bool, bool, float]  # features.surface
 
 
 @dataclass(frozen=True)
@@ -131,8 +139,11 @@ class Answerer:
         self.rerank_model = linear.load("rerank")
         self._reader: Any = False  # qa.reader.Reader, opened on first use (None: no reader for this model)
         self._articles: dict[int, _Doc] = {}
-        # sentence id -> (stemmed content terms, mentions of each question kind), kept between questions
-        self._sentences: dict[int, tuple[frozenset[str], dict[str, tuple[frozenset[str], ...]]]] = {}
+        self._titles: dict[int, frozenset[str]] = {}  # article id -> its title's stemmed content terms
+        # chunk id -> ((article id, ordinal, start, end), its (sentence id, start, end) rows): an index never changes
+        self._chunks: dict[int, tuple[tuple[int, int, int, int], list[tuple[int, int, int]]]] = {}
+        # sentence id -> what the table reads of it whatever the question, kept between questions
+        self._sentences: dict[int, _Known] = {}
 
     def ask(
         self,
@@ -319,13 +330,13 @@ class Answerer:
         years = F.question_years(query.text)
         chunks, sentences = self._chunk_rows([c.chunk_id for c in candidates])
         docs = {cid: self._article(aid) for cid, (aid, _, _, _) in chunks.items()}
+        title_terms = {cid: self._title_terms(aid, docs[cid].title) for cid, (aid, _, _, _) in chunks.items()}
         self._learn_sentences([(sid, docs[cid].text[s:e]) for cid, rows in sentences.items() for sid, s, e in rows])
         all_ids = sorted(sid for rows in sentences.values() for sid, _, _ in rows)
         vecs = np.asarray(self.searcher.version.sentence_vectors[all_ids], dtype=np.float32)
         row_of = {sid: i for i, sid in enumerate(all_ids)}
         cosines = (vecs @ query.vector).tolist() if all_ids else []
         best_bm25 = max((c.bm25 for c in candidates), default=0.0) or 1.0
-        title_terms = {cid: frozenset(self.searcher.terms(doc.title, content_only=True)) for cid, doc in docs.items()}
         rows: list[list[float]] = []
         out = Table(np.zeros((0, len(F.FEATURES)), np.float32), [], [], [], [], [], [], [], [])
         for ci, cand in enumerate(candidates):
@@ -337,7 +348,7 @@ class Answerer:
             own_rows = sentences.get(cand.chunk_id, [])
             passage_terms = set(title_terms[cand.chunk_id])
             for sid, _, _ in own_rows:
-                passage_terms |= self._sentences[sid][0]
+                passage_terms |= self._sentences[sid].terms
             matched_passage = query.matched(passage_terms) if query.alias_pairs else passage_terms
             missing = [weights[t] for t in wanted if t not in matched_passage]
             missing_idf = max(missing, default=0.0) / max_idf
@@ -348,7 +359,7 @@ class Answerer:
             topic = title_terms[cand.chunk_id]
             lede_seen = ordinal > 0
             for sid, s, e in own_rows:
-                own, mentions = self._sentences[sid]
+                own, mentions, (quote, pronoun, words) = self._sentences[sid]
                 matched = query.matched(set(own)) if query.alias_pairs else own
                 overlap = sum(map(weights.__getitem__, wanted & matched)) / total
                 detail = sum(weights[t] for t in wanted & matched if t not in topic) / total
@@ -366,7 +377,6 @@ class Answerer:
                 is_headline = _is_headline(doc, s, e)
                 is_lede = not is_headline and not lede_seen
                 lede_seen = lede_seen or not is_headline
-                quote, pronoun, words = F.surface(sentence)
                 names_sentence = len(names & matched) / len(names) if names else 1.0
                 rows.append(
                     [cosines[row_of[sid]], overlap, ctx, detail, *match, float(kind is not None), match_new,
@@ -396,27 +406,40 @@ class Answerer:
         if len(self._sentences) + len(new) > _CACHE_SENTENCES:
             self._sentences.clear()
         terms = self.searcher.terms_many([text for _, text in new])
-        for (sid, _), own in zip(new, terms, strict=True):
-            self._sentences[sid] = (frozenset(own), {})  # mentions are found per kind when first asked
+        for (sid, text), own in zip(new, terms, strict=True):
+            self._sentences[sid] = _Known(frozenset(own), {}, F.surface(text))
 
     def _chunk_rows(
         self, chunk_ids: list[int]
     ) -> tuple[dict[int, tuple[int, int, int, int]], dict[int, list[tuple[int, int, int]]]]:
-        """(article id, ordinal, start, end) of each chunk and its (sentence id, start, end) rows, in two queries."""
-        db = self.searcher.version.db
-        marks = ",".join("?" * len(chunk_ids))
-        chunks = {
-            cid: (aid, ordinal, s, e)
+        """(article id, ordinal, start, end) of each chunk and its (sentence id, start, end) rows: two queries for
+        the chunks not seen before."""
+        new = [cid for cid in dict.fromkeys(chunk_ids) if cid not in self._chunks]
+        if new:
+            if len(self._chunks) + len(new) > _CACHE_SENTENCES // 4:
+                self._chunks.clear()
+                new = list(dict.fromkeys(chunk_ids))
+            db = self.searcher.version.db
+            marks = ",".join("?" * len(new))
+            rows: dict[int, list[tuple[int, int, int]]] = {cid: [] for cid in new}
+            for sid, cid, s, e in db.execute(
+                f'SELECT id, chunk_id, start, "end" FROM sentences WHERE chunk_id IN ({marks}) ORDER BY id', new
+            ):
+                rows[cid].append((sid, s, e))
             for cid, aid, ordinal, s, e in db.execute(
-                f'SELECT id, article_id, ordinal, start, "end" FROM chunks WHERE id IN ({marks})', chunk_ids
-            )
-        }
-        sentences: dict[int, list[tuple[int, int, int]]] = {}
-        for sid, cid, s, e in db.execute(
-            f'SELECT id, chunk_id, start, "end" FROM sentences WHERE chunk_id IN ({marks}) ORDER BY id', chunk_ids
-        ):
-            sentences.setdefault(cid, []).append((sid, s, e))
-        return chunks, sentences
+                f'SELECT id, article_id, ordinal, start, "end" FROM chunks WHERE id IN ({marks})', new
+            ):
+                self._chunks[cid] = ((aid, ordinal, s, e), rows[cid])
+        known = {cid: self._chunks[cid] for cid in chunk_ids if cid in self._chunks}
+        return {cid: c for cid, (c, _) in known.items()}, {cid: r for cid, (_, r) in known.items() if r}
+
+    def _title_terms(self, aid: int, title: str) -> frozenset[str]:
+        found = self._titles.get(aid)
+        if found is None:
+            if len(self._titles) >= _CACHE_ARTICLES:
+                self._titles.clear()
+            found = self._titles[aid] = frozenset(self.searcher.terms(title, content_only=True))
+        return found
 
     def _article(self, aid: int) -> _Doc:
         """The article and its metadata, cached: the same articles come back question after question."""

@@ -125,11 +125,13 @@ def open_session(model: Path | bytes, threads: int | None = None) -> Any:
 class Embedder:
     """An exported model folder (``model.onnx``, ``tokenizer.json``, ``embedder.json``) ready to encode."""
 
-    def __init__(self, folder: Path, model_file: str = MODEL_FILE) -> None:
+    def __init__(self, folder: Path, model_file: str = MODEL_FILE, threads: int | None = None) -> None:
+        """``threads``: onnxruntime threads per run (None: ``thread_count``)."""
         # Deferred: tokenizers (and onnxruntime, in _session) load native libraries; only paths that encode need them.
         from tokenizers import Tokenizer
 
         self.folder = folder
+        self.threads = threads
         try:
             self.config = EmbedderConfig.load(folder)
             self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
@@ -152,7 +154,7 @@ class Embedder:
 
     def _session(self, model_file: str) -> Any:
         try:
-            return open_session(self.folder / model_file)
+            return open_session(self.folder / model_file, self.threads)
         except Exception as exc:
             raise self._damaged(exc) from exc
 
