@@ -414,11 +414,9 @@ class Answerer:
     ) -> tuple[dict[int, tuple[int, int, int, int]], dict[int, list[tuple[int, int, int]]]]:
         """(article id, ordinal, start, end) of each chunk and its (sentence id, start, end) rows: two queries for
         the chunks not seen before."""
-        new = [cid for cid in dict.fromkeys(chunk_ids) if cid not in self._chunks]
+        known = {cid: self._chunks[cid] for cid in chunk_ids if cid in self._chunks}
+        new = [cid for cid in dict.fromkeys(chunk_ids) if cid not in known]
         if new:
-            if len(self._chunks) + len(new) > _CACHE_SENTENCES // 4:
-                self._chunks.clear()
-                new = list(dict.fromkeys(chunk_ids))
             db = self.searcher.version.db
             marks = ",".join("?" * len(new))
             rows: dict[int, list[tuple[int, int, int]]] = {cid: [] for cid in new}
@@ -426,11 +424,12 @@ class Answerer:
                 f'SELECT id, chunk_id, start, "end" FROM sentences WHERE chunk_id IN ({marks}) ORDER BY id', new
             ):
                 rows[cid].append((sid, s, e))
+            if len(self._chunks) + len(new) > _CACHE_SENTENCES // 4:
+                self._chunks = {}
             for cid, aid, ordinal, s, e in db.execute(
                 f'SELECT id, article_id, ordinal, start, "end" FROM chunks WHERE id IN ({marks})', new
             ):
-                self._chunks[cid] = ((aid, ordinal, s, e), rows[cid])
-        known = {cid: self._chunks[cid] for cid in chunk_ids if cid in self._chunks}
+                known[cid] = self._chunks[cid] = ((aid, ordinal, s, e), rows[cid])
         return {cid: c for cid, (c, _) in known.items()}, {cid: r for cid, (_, r) in known.items() if r}
 
     def _title_terms(self, aid: int, title: str) -> frozenset[str]:

@@ -116,6 +116,27 @@ def test_streamed_answers_match_one_at_a_time_in_order(answerer: Answerer) -> No
     assert not streamed[1].answers and streamed[0].answers
 
 
+def test_what_is_kept_between_questions_never_changes_an_answer(
+    answerer: Answerer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sentences, chunks and titles are kept between questions; a full cache starts again, and a fresh Answerer (all
+    caches empty) gives the same answers as one that has answered before, even when every question overflows them."""
+    questions = ["who chairs the transport committee?", "how many members does the rowing club have?",
+                 "what did the CDSB order Skylark to do?", "who voted against the ferry plan?"]  # fmt: skip
+
+    def spans(a: Answerer) -> list:
+        return [[(x.source, x.start, x.end, x.highlight_start, x.highlight_end) for x in a.ask(q).answers]
+                for q in questions]  # fmt: skip
+
+    warm = spans(answerer)
+    assert answerer._chunks and answerer._sentences and answerer._titles
+    assert spans(answerer) == warm
+    monkeypatch.setattr("qa.answer._CACHE_SENTENCES", 4)  # every question overflows the chunk and sentence caches
+    monkeypatch.setattr("qa.answer._CACHE_ARTICLES", 1)
+    fresh = Answerer(answerer.searcher)
+    assert spans(fresh) == warm
+
+
 def test_the_second_look_moves_the_sentence_it_prefers_first(answerer: Answerer) -> None:
     """The plumbing of the reader's second look: when the second stage prefers another sentence, that sentence is
     the new top highlight, inside its own passage, and its passage is not listed twice."""
