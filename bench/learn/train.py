@@ -31,7 +31,7 @@ import numpy as np
 from bench.learn.corpora import SEED, SQUAD2_DEV, SQUAD_TRAIN, open_index, sha256, squad2_split, squad_train_sample
 from qa import answer as answer_module
 from qa import features as F
-from qa.answer import rank_passages
+from qa.answer import rank_passages, sentence_logits
 from qa.evaluation.datasets import SpanDataset, load_squad
 from qa.learn.linear import HERE, Linear
 
@@ -149,7 +149,7 @@ def evaluate(asked: list, model: Linear, reader=None, rerank: Linear | None = No
             ranked, _ = apply_rerank(*settled[n], rerank)
             passages = [p for p in ranked.passages if p.best_row >= 0]
         else:
-            passages = [p for p in rank_passages(table, cands, model.logits(table.x)) if p.best_row >= 0]
+            passages = [p for p in rank_passages(table, cands, sentence_logits(model, table)) if p.best_row >= 0]
         rank = next((k for k, p in enumerate(passages, 1) if passage_ok[p.at]), None)
         r1.append(rank == 1)
         rr.append(1 / rank if rank and rank <= 10 else 0.0)
@@ -165,7 +165,7 @@ def settle(asked: list, sentence: Linear, reader) -> list:
 
     ranked = []
     for cands, table, *_ in asked:
-        logits = sentence.logits(table.x)
+        logits = sentence_logits(sentence, table)
         passages = [p for p in rank_passages(table, cands, logits) if p.best_row >= 0]
         ranked.append(_Ranked(passages, passages[:1], {}, table, cands, logits))
     wanted = [answer_module.reading(entry[5], r) for entry, r in zip(asked, ranked, strict=True)]
