@@ -159,3 +159,42 @@ def test_the_second_look_moves_the_sentence_it_prefers_first(answerer: Answerer)
     assert moved.start <= moved.sentence[0] < moved.sentence[1] <= moved.end
     by_logit = Linear(("logit", "reader_gap"), (0.0, 0.0), (1.0, 1.0), (1.0, 0.0), 0.0)
     assert A.reconsider(ranked, top_read, more, by_logit) is None  # the sentence model's own pick stays
+
+
+NEWS_STORY = """Valdner orchestra names new conductor after two-year search
+
+The Valdner Symphony Orchestra has named a new principal conductor, ending a two-year search that saw more than forty \
+candidates audition for the post.
+
+The appointment was announced at a press conference at the concert hall on Monday morning.
+
+The orchestra's chairwoman, Ingrid Solvay, said the board had chosen Tomasz Wiercinski because of his work with young \
+players.
+
+Wiercinski, 38, will conduct his first concert as principal conductor in September.
+"""
+
+
+@pytest.fixture(scope="module")
+def news_answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
+    root = tmp_path_factory.mktemp("lede")
+    (root / "seeds").mkdir()
+    (root / "seeds" / "orchestra.txt").write_text(NEWS_STORY, encoding="utf-8")
+    settings = Settings(seeds=root / "seeds", index=root / "index")
+    build(settings)
+    answerer = Answerer(Searcher.open(settings.index))
+    yield answerer
+    answerer.searcher.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "needle"),
+    [
+        # The lede sums the story up and is near every question about it; the detail is told further down.
+        ("Who chairs the Valdner Symphony Orchestra?", "Ingrid Solvay"),
+        # The lede is still the answer when it is the sentence that holds the fact.
+        ("How many candidates auditioned to conduct the Valdner orchestra?", "more than forty"),
+    ],
+)
+def test_the_lede_answers_only_when_it_holds_the_fact(news_answerer: Answerer, question: str, needle: str) -> None:
+    assert needle in news_answerer.ask(question).answers[0].highlight
