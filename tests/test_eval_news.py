@@ -33,10 +33,10 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-# Measured when set (30 answerable and 10 unanswerable dev questions over 265 articles): hit@1 .933, hit@3 1.0,
-# highlight .633, unanswerable answered .50, answerable not answered .00. SQuAD 2.0 slice (3 held-out articles):
-# unanswerable answered .710, answerable not answered .121.
-BBC_FLOORS = {"hit@1": 0.90, "hit@3": 0.96, "highlight": 0.60}
+# Measured when set (30 answerable and 10 unanswerable dev questions over 265 articles): hit@1 .967, hit@3 1.0,
+# highlight .833 (with the lede prior; .933 and .633 before it), unanswerable answered .60, answerable not answered
+# .00. SQuAD 2.0 slice (3 held-out articles): unanswerable answered .689, answerable not answered .093.
+BBC_FLOORS = {"hit@1": 0.93, "hit@3": 0.96, "highlight": 0.80}
 BBC_CEILINGS = {"unanswerable answered": 0.60, "answerable not answered": 0.07}
 SQUAD2_CEILINGS = {"unanswerable answered": 0.75, "answerable not answered": 0.15}
 
