@@ -94,9 +94,9 @@ class Searcher:
     def of(cls, version: Version) -> Searcher:
         """A searcher over an opened version (closed here if its model cannot be loaded)."""
         try:
-            # Questions are short: one thread encodes one as fast as two (warm ask p50 16.8 vs 17.0 ms), and leaves
-            # the other core to the reader while a question file's next batch is encoded (about 1 ms less CPU a
-            # question, ask_many 4-8 % faster, BBC, A/B in one run).
+            # Questions are short: one thread encodes one about as fast as two (warm ask p50 16.97 ms on one, 16.77
+            # on two, interleaved), and leaves the other core to the reader while a question file's next batch is
+            # encoded (about 1 ms less CPU a question, ask_stream 4-8 % faster in two interleaved A/Bs on BBC).
             embedder = Embedder(version.model_folder(), threads=1)
         except Exception:
             version.close()
