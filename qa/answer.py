@@ -475,28 +475,33 @@ class Answerer:
 
         from qa.short_answer import Short, find, from_read
 
-        s, e = p.sentence
         doc = p.doc
+        s, e = p.sentence
         short: Short | None
         if read is not None:
             short = from_read(question, doc.text[s:e], read)
         else:
             short = find(question, doc.text[s:e]) if p.sentence != (p.start, p.end) else None
+        if short is not None:
+            short = dataclasses.replace(short, start=s + short.start, end=s + short.end)  # in article offsets
+        if p.sentence != (p.start, p.end):
+            s, e = read_span(doc, s, e)
+        start = min(p.start, s)  # the sentence before may sit in the chunk before (chunks overlap by one sentence)
         return Answer(
             rank=rank,
             score=round(p.score, 4),
             source=p.source,
             title=doc.title,
-            passage=doc.text[p.start : p.end],
-            start=p.start,
+            passage=doc.text[start : p.end],
+            start=start,
             end=p.end,
             highlight=doc.text[s:e],
             highlight_start=s,
             highlight_end=e,
             also_in=tuple(also_in),
             short_answer=short.text if short else None,
-            short_answer_start=s + short.start if short else None,
-            short_answer_end=s + short.end if short else None,
+            short_answer_start=short.start if short else None,
+            short_answer_end=short.end if short else None,
             date=doc.date,
             author=doc.author,
             section=doc.section,
@@ -659,6 +664,15 @@ def confidence_row(
     second = passages[1].logit if len(passages) > 1 else top.logit - 5.0
     values = {"logit": top.logit, "margin": top.logit - second, "reader_gap": _clipped_gap(gap), **row}
     return [float(values[name]) for name in names]
+
+
+def read_span(doc: _Doc, s: int, e: int) -> tuple[int, int]:
+    """A highlight as it is read and shown: the sentence, and the one before it when it opens with a pronoun that
+    leans on it ("It will be re-engineered ..." after the sentence naming the drama). Never the headline."""
+    before = F.antecedent_start(doc.text, s)
+    if before < s and not _is_headline(doc, before, s):
+        return before, e
+    return s, e
 
 
 def _is_headline(doc: _Doc, s: int, e: int) -> bool:

@@ -104,6 +104,27 @@ def question_names(question: str) -> list[str]:
     return [m.group() for m in _CAPITALIZED.finditer(text) if m.start() > 0]
 
 
+# A sentence opening with one of these leans on the sentence before it for what it is about ("She chairs the panel.").
+REFERRING = frozenset("he she they it his her their its this these those him them".split())
+_LOOK_BACK = 600  # characters searched for the sentence before
+
+
+def antecedent_start(text: str, s: int) -> int:
+    """Where the sentence starting at ``s`` begins when read with the sentence before it: that sentence's start when
+    this one opens with a referring pronoun (an opening quote aside), else ``s``. A sentence before that is longer
+    than the look-back is not added."""
+    first = _WORD.search(text, s)
+    if first is None or first.start() - s > 2 or first.group().lower() not in REFERRING:
+        return s
+    from qa.chunking import split_sentences
+
+    low = max(0, s - _LOOK_BACK)
+    spans = split_sentences(text, low, s)
+    if not spans or (spans[-1][0] == low and low > 0):
+        return s
+    return spans[-1][0]
+
+
 def surface(sentence: str) -> tuple[bool, bool, float]:
     """(quotes someone, starts with a pronoun, log(1 + words)) of a sentence."""
     words = _WORD.findall(sentence)

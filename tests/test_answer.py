@@ -198,3 +198,50 @@ def news_answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
 )
 def test_the_lede_answers_only_when_it_holds_the_fact(news_answerer: Answerer, question: str, needle: str) -> None:
     assert needle in news_answerer.ask(question).answers[0].highlight
+
+
+LIBRARY_STORY = """Harlow approves riverside library
+
+Councillors in Harlow have approved plans for a new public library on the former Brightwater mill site.
+
+It will cost £6.2m and is due to open in the spring of 2027, a council spokesman said.
+
+Work on the riverside path beside the site starts in June.
+"""
+
+
+@pytest.fixture(scope="module")
+def library_answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
+    root = tmp_path_factory.mktemp("pronoun")
+    (root / "seeds").mkdir()
+    (root / "seeds" / "library.txt").write_text(LIBRARY_STORY, encoding="utf-8")
+    settings = Settings(seeds=root / "seeds", index=root / "index")
+    build(settings)
+    answerer = Answerer(Searcher.open(settings.index))
+    yield answerer
+    answerer.searcher.close()
+
+
+def test_a_sentence_that_answers_through_a_pronoun_is_shown_with_the_sentence_before(
+    library_answerer: Answerer,
+) -> None:
+    top = library_answerer.ask("How much will the new library on the Brightwater mill site cost?").answers[0]
+    text = LIBRARY_STORY
+    assert top.highlight.startswith("Councillors in Harlow") and top.highlight.endswith("a council spokesman said.")
+    assert text[top.highlight_start : top.highlight_end] == top.highlight
+    assert top.start <= top.highlight_start and text[top.start : top.end] == top.passage
+    assert top.short_answer is not None and "6.2m" in top.short_answer
+    assert text[top.short_answer_start : top.short_answer_end] == top.short_answer
+
+
+def test_the_sentence_before_is_never_the_headline() -> None:
+    from qa.answer import _Doc, read_span
+
+    text = "Ferrant Motors recalls vans\n\nIt is the largest recall in the firm's history. They were built in 2022.\n"
+    doc = _Doc("vans.txt", "Ferrant Motors recalls vans", text, headline="Ferrant Motors recalls vans")
+    first = text.index("It is")
+    assert read_span(doc, first, text.index(" They")) == (first, text.index(" They"))  # not the headline
+    second = text.index("They")
+    assert read_span(doc, second, len(text) - 1) == (first, len(text) - 1)
+    plain = text.index("the largest")  # a sentence not opening with a pronoun stays as it is
+    assert read_span(doc, plain, second) == (plain, second)
