@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -175,16 +176,21 @@ Wiercinski, 38, will conduct his first concert as principal conductor in Septemb
 """
 
 
-@pytest.fixture(scope="module")
-def news_answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
-    root = tmp_path_factory.mktemp("lede")
+def _one_story(tmp_path_factory: pytest.TempPathFactory, name: str, text: str) -> Iterator[Answerer]:
+    """An answerer over an index of one article, ``name``."""
+    root = tmp_path_factory.mktemp(Path(name).stem)
     (root / "seeds").mkdir()
-    (root / "seeds" / "orchestra.txt").write_text(NEWS_STORY, encoding="utf-8")
+    (root / "seeds" / name).write_text(text, encoding="utf-8")
     settings = Settings(seeds=root / "seeds", index=root / "index")
     build(settings)
     answerer = Answerer(Searcher.open(settings.index))
     yield answerer
     answerer.searcher.close()
+
+
+@pytest.fixture(scope="module")
+def news_answerer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
+    yield from _one_story(tmp_path_factory, "orchestra.txt", NEWS_STORY)
 
 
 @pytest.mark.parametrize(
@@ -211,15 +217,8 @@ Work on the riverside path beside the site starts in June.
 
 
 @pytest.fixture(scope="module")
-def library_answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
-    root = tmp_path_factory.mktemp("pronoun")
-    (root / "seeds").mkdir()
-    (root / "seeds" / "library.txt").write_text(LIBRARY_STORY, encoding="utf-8")
-    settings = Settings(seeds=root / "seeds", index=root / "index")
-    build(settings)
-    answerer = Answerer(Searcher.open(settings.index))
-    yield answerer
-    answerer.searcher.close()
+def library_answerer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
+    yield from _one_story(tmp_path_factory, "library.txt", LIBRARY_STORY)
 
 
 def test_a_sentence_that_answers_through_a_pronoun_is_shown_with_the_sentence_before(
