@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from qa.records import Answer, Result
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"\s*\n\s*")
 
 
 def safe(text: str) -> str:
@@ -34,15 +35,28 @@ def plain(result: Result) -> str:
     for a in result.answers:
         if a.answer_from:  # "who wrote …?": the byline answers, the passage shows which article it is
             lines.append(f"[{a.rank}] {safe(str(a.short_answer))} (from the article's {a.answer_from})")
-            lines.append(f"    {safe(a.highlight)}")
+            lines.append(f"    {one_paragraph(a.highlight)}")
+        elif short_first(result, a):  # the span asked for, then the sentence it stands in
+            lines.append(f"[{a.rank}] {safe(str(a.short_answer))}")
+            lines.append(f"    {one_paragraph(a.highlight)}")
         else:
-            lines.append(f"[{a.rank}] {safe(a.highlight)}")
+            lines.append(f"[{a.rank}] {one_paragraph(a.highlight)}")
         lines.append(f"    {safe(a.title)} | {safe(a.source)}{where(a)} [{a.start}:{a.end}] score {a.score:.3f}")
         if a.url:  # the original, to open: on a line of its own so a terminal can make it a link
             lines.append(f"    {one_line(a.url)}")
         if a.also_in:
             lines.append(f"    also in: {', '.join(safe(s) for s in a.also_in)}")
     return "\n".join(lines)
+
+
+def short_first(result: Result, answer: Answer) -> bool:
+    """Whether the answer's short answer is shown above it: the top answer of a confident result, when there is one."""
+    return answer.rank == 1 and result.answered and bool(answer.short_answer)
+
+
+def one_paragraph(text: str) -> str:
+    """``safe`` text with its line breaks read as spaces (a highlight can take in the sentence before, a line up)."""
+    return safe(_BREAKS.sub(" ", text))
 
 
 def where(answer: Answer) -> str:
@@ -107,6 +121,8 @@ def rich_result(result: Result):  # -> rich renderable
             body.insert(
                 0, Text(f"{safe(str(a.short_answer))} (from the article's {a.answer_from})", style="bold green")
             )
+        elif short_first(result, a):
+            body.insert(0, Text(safe(str(a.short_answer)), style="bold green"))
         if a.url:  # shown, not made an OSC 8 link: no escape sequence carries text from the articles
             body.append(Text(one_line(a.url), style="blue"))
         if a.also_in:

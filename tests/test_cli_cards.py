@@ -38,8 +38,17 @@ def test_the_answering_sentence_is_shown_once_marked_inside_its_passage(ready_in
     text = SGR.sub("", run.out)
     assert text.count("climbed the 212 steps") == 1, text
     assert "lit again on Thursday" in text  # the rest of the passage is there too
-    marked = re.search(r"\x1b\[[0-9;]*1;[0-9;]*m([^\x1b]*)\x1b\[0m", run.out)  # bold: the highlight style
+    marked = re.search(r"\x1b\[[0-9;]*1;33m([^\x1b]*)\x1b\[0m", run.out)  # bold yellow: the highlight style
     assert marked and SENTENCE.startswith(marked.group(1).strip()), run.out
+
+
+def test_the_short_answer_is_shown_first_on_the_top_card(ready_index: Paths, on_terminal) -> None:
+    record = json.loads(on_terminal("ask", QUESTION, "--top-k", "1", "--format", "json").out)
+    short = record["answers"][0]["short_answer"]
+    assert short and short in SENTENCE
+    text = SGR.sub("", on_terminal("ask", QUESTION, "--top-k", "1").out)
+    inside = [line.strip("│ ") for line in text.splitlines() if line.startswith("│")]
+    assert inside[0] == short, text  # above the passage, on a line of its own
 
 
 def test_the_card_head_is_headline_source_and_a_confidence_word(ready_index: Paths, on_terminal) -> None:
@@ -57,3 +66,21 @@ def test_the_json_record_keeps_its_fields(ready_index: Paths, qa) -> None:
     best = json.loads(qa("ask", QUESTION, "--format", "json").out)["answers"][0]
     assert best["highlight"] == SENTENCE and isinstance(best["score"], float)
     assert {"start", "end", "highlight_start", "highlight_end", "title", "source", "date"} <= set(best)
+
+
+def test_piped_text_puts_the_short_answer_first_and_a_widened_highlight_on_one_line(ready_index: Paths, qa) -> None:  # type: ignore[no-untyped-def]
+    record = json.loads(qa("ask", QUESTION, "--top-k", "1", "--format", "json").out)
+    short = record["answers"][0]["short_answer"]
+    lines = qa("ask", QUESTION, "--top-k", "1").out.splitlines()
+    assert lines[1] == f"[1] {short}"
+    assert lines[2] == "    " + record["answers"][0]["highlight"].replace("\n", " ")
+
+
+def test_a_result_with_no_confident_answer_shows_no_short_answer_first() -> None:
+    from qa.records import Answer, Result
+    from qa.render import plain
+
+    answer = Answer(rank=1, score=0.2, source="a.txt", title="A", passage="It rained.", start=0, end=10,
+                    highlight="It rained.", highlight_start=0, highlight_end=10, short_answer="rained")  # fmt: skip
+    text = plain(Result("1", "what happened?", False, (answer,))).splitlines()
+    assert text[2] == "[1] It rained."

@@ -48,6 +48,8 @@ def test_ask_prints_the_page_of_a_pdf_answer_and_the_url_of_a_dump_answer(qa_pat
     assert ferry.code == 0, ferry.err
     assert "| reports/ferry.pdf, page 2 [" in ferry.out  # the passage is on the PDF's second page
     bridge = qa("ask", "Who said the Kelso bridge deck will last a century?", "--top-k", "1")
-    assert bridge.out.splitlines()[3] == "    https://cms.example/kelso-bridge"
+    lines = bridge.out.splitlines()
+    source = next(i for i, line in enumerate(lines) if "| dumps/cms.jsonl#kelso-bridge [" in line)
+    assert lines[source + 1] == "    https://cms.example/kelso-bridge"  # under the answer it belongs to
     record = json.loads(qa("ask", "Who said the Kelso bridge deck will last a century?", "--format", "json").out)
     assert record["answers"][0]["url"] == "https://cms.example/kelso-bridge"
