@@ -322,6 +322,7 @@ class Answerer:
 
         kind = question_type(query.text)
         qwords = {w.lower() for w in F._WORD.findall(query.text)}
+        unit = F.asked_unit(query.text)
         weights = query.weights
         wanted = weights.keys()
         total = sum(weights.values()) or 1.0
@@ -382,7 +383,8 @@ class Answerer:
                     [cosines[row_of[sid]], overlap, ctx, detail, *match, float(kind is not None), match_new,
                      math.log1p(names_new), *passage_cols,
                      float(is_lede), s / max(len(doc.text), 1), float(quote), float(pronoun), words,
-                     names_sentence, names_passage, missing_idf, math.log1p(len(missing)), year_missing]
+                     names_sentence, names_passage, missing_idf, math.log1p(len(missing)), year_missing,
+                     float(unit is not None and F.counts_unit(sentence, unit, qwords))]
                 )  # fmt: skip
                 out.chunk.append(ci)
                 out.sid.append(sid)

@@ -37,6 +37,7 @@ FEATURES = (
     "missing_idf",  # the rarest question term absent from the passage, as a share of the highest IDF
     "missing_terms",  # log(1 + question content terms absent from the passage and its headline)
     "year_missing",  # the question names a year the article never mentions ("the 2005 final" vs a 2004 story)
+    "match_unit",  # "how many caps ...?": the sentence has a number the question lacks followed by that noun ("101 caps")
 )
 KINDS = ("number", "date", "name", "place")
 PRONOUNS = frozenset("he she they it his her their its this that these those we i him them there".split())
@@ -102,6 +103,42 @@ def question_names(question: str) -> list[str]:
     """Capitalized words of the question that are not its first word: the names it asks about."""
     text = question.strip()
     return [m.group() for m in _CAPITALIZED.finditer(text) if m.start() > 0]
+
+
+_HOW_MANY = re.compile(r"\bhow many ((?:[\w'-]+ ){0,3}?)([a-z][\w-]*)\b(?= (?:did|does|do|is|are|was|were|have|has|had|"
+                       r"will|would|can|could|should|might|must|may)\b)", re.IGNORECASE)
+_HOW_MANY_FIRST = re.compile(r"\bhow many ([a-z][\w-]*)", re.IGNORECASE)
+_AFTER = re.compile(r"\W*([\w'-]+)")
+
+
+def asked_unit(question: str) -> str | None:
+    """The noun counted by a "how many <noun> did ...?" question ("caps" in "how many international caps did he
+    win?"), singular and lower-case; None for other questions."""
+    m = _HOW_MANY.search(question)
+    if m:
+        return _singular(m.group(2).lower())
+    m = _HOW_MANY_FIRST.search(question)  # "how many people voted?": no auxiliary, the word after "many"
+    return _singular(m.group(1).lower()) if m else None
+
+
+def counts_unit(sentence: str, unit: str, qwords: set[str]) -> bool:
+    """Whether the sentence holds a number the question does not, followed within three words by ``unit``."""
+    for m in _NUMBER.finditer(sentence):
+        if {w.lower() for w in _WORD.findall(m.group())} <= qwords:
+            continue
+        at = m.end()
+        for _ in range(3):
+            nxt = _AFTER.match(sentence, at)
+            if nxt is None:
+                break
+            if _singular(nxt.group(1).lower()) == unit:
+                return True
+            at = nxt.end()
+    return False
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 # A sentence opening with one of these leans on the sentence before it for what it is about ("She chairs the panel.").

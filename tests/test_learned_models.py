@@ -72,3 +72,26 @@ def test_listwise_fit_is_deterministic() -> None:
     second = fit_listwise(xs, ys, ("a", "b", "c"), epochs=50)
     assert first.weights == second.weights
     assert first.weights[0] > abs(first.weights[1]) and first.weights[0] > abs(first.weights[2])
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("How many international caps did the former winger win?", "cap"),
+        ("how many people voted for the plan?", "people"),
+        ("How many new ferries will the port buy?", "ferrie"),  # a plural's -s dropped, as in the sentence: no lexicon
+        ("How much did the bridge cost?", None),
+        ("Who chairs the harbour board?", None),
+    ],
+)
+def test_the_noun_a_how_many_question_counts(question: str, unit: str | None) -> None:
+    assert features.asked_unit(question) == unit
+
+
+def test_a_sentence_counts_the_unit_asked_with_a_number_the_question_lacks() -> None:
+    asked = {"how", "many", "caps", "did", "marta", "lind", "win"}
+    assert features.counts_unit("Lind, a veteran of 64 international caps, retired in May.", "cap", asked)
+    assert not features.counts_unit("Lind scored 12 tries in 2019 and retired in May.", "cap", asked)
+    assert not features.counts_unit("She won caps for Sweden for over a decade.", "cap", asked)  # no number
+    assert not features.counts_unit("How many caps did Marta Lind win?", "cap", asked | {"64"})
+    assert features.counts_unit("The race took her 54 minutes.", "minute", {"how", "many", "minutes"})
