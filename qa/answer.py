@@ -484,8 +484,7 @@ class Answerer:
             short = from_read(question, doc.text[s:e], read)
         else:
             short = find(question, doc.text[s:e]) if p.sentence != (p.start, p.end) else None
-        if short is not None:
-            short = dataclasses.replace(short, start=s + short.start, end=s + short.end)  # in article offsets
+        short_at = (s + short.start, s + short.end) if short else (None, None)  # in article offsets
         if p.sentence != (p.start, p.end):
             s, e = read_span(doc, s, e)
         start = min(p.start, s)  # the sentence before may sit in the chunk before (chunks overlap by one sentence)
@@ -502,8 +501,8 @@ class Answerer:
             highlight_end=e,
             also_in=tuple(also_in),
             short_answer=short.text if short else None,
-            short_answer_start=short.start if short else None,
-            short_answer_end=short.end if short else None,
+            short_answer_start=short_at[0],
+            short_answer_end=short_at[1],
             date=doc.date,
             author=doc.author,
             section=doc.section,
