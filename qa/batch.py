@@ -250,7 +250,7 @@ def markdown(result: Result) -> str:
 
     Control characters are shown as visible symbols (qa.render.safe): Markdown is read by people, often with cat.
     """
-    from qa.render import safe
+    from qa.render import one_paragraph, safe, short_first
 
     result = _safe_result(result, safe)
     lines = [f"## {result.id}. {result.question}", ""]
@@ -259,7 +259,9 @@ def markdown(result: Result) -> str:
     if not result.answered:
         lines += ["*No confident answer.*" + (" Closest passages:" if result.answers else ""), ""]
     for a in result.answers:
-        lines.append(f"{a.rank}. **{_md(a.highlight)}**  ")
+        lines.append(f"{a.rank}. **{_md(one_paragraph(a.highlight))}**  ")  # bold does not cross a blank line
+        if short_first(result, a):
+            lines.append(f"   short answer: **{_md(safe(str(a.short_answer)))}**  ")
         lines.append(f"   {a.title} — `{a.source}` [{a.start}:{a.end}], score {a.score:.3f}")
         if a.also_in:
             lines.append(f"   also in: {', '.join(f'`{s}`' for s in a.also_in)}")

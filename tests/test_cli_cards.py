@@ -84,3 +84,17 @@ def test_a_result_with_no_confident_answer_shows_no_short_answer_first() -> None
                     highlight="It rained.", highlight_start=0, highlight_end=10, short_answer="rained")  # fmt: skip
     text = plain(Result("1", "what happened?", False, (answer,))).splitlines()
     assert text[2] == "[1] It rained."
+
+
+def test_markdown_keeps_a_widened_highlight_in_one_bold_run_and_gives_the_short_answer() -> None:
+    from qa.batch import markdown
+    from qa.records import Answer, Result
+
+    text = "A new library was approved.\n\nIt will cost £6.2m."
+    answer = Answer(rank=1, score=0.9, source="a.txt", title="Library", passage=text, start=0, end=len(text),
+                    highlight=text, highlight_start=0, highlight_end=len(text), short_answer="£6.2m")  # fmt: skip
+    lines = markdown(Result("1", "how much will it cost?", True, (answer,))).splitlines()
+    assert "1. **A new library was approved. It will cost £6.2m.**  " in lines
+    assert "   short answer: **£6.2m**  " in lines
+    unsure = markdown(Result("1", "how much will it cost?", False, (answer,)))
+    assert "short answer" not in unsure
