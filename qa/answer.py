@@ -479,13 +479,14 @@ class Answerer:
 
         doc = p.doc
         s, e = p.sentence
+        whole = p.sentence == (p.start, p.end)  # a passage without stored sentences: no sentence to read
         short: Short | None
         if read is not None:
             short = from_read(question, doc.text[s:e], read)
         else:
-            short = find(question, doc.text[s:e]) if p.sentence != (p.start, p.end) else None
+            short = find(question, doc.text[s:e]) if not whole else None
         short_at = (s + short.start, s + short.end) if short else (None, None)  # in article offsets
-        if p.sentence != (p.start, p.end):
+        if not whole:
             s, e = read_span(doc, s, e)
         start = min(p.start, s)  # the sentence before may sit in the chunk before (chunks overlap by one sentence)
         return Answer(

@@ -261,7 +261,7 @@ def markdown(result: Result) -> str:
     for a in result.answers:
         lines.append(f"{a.rank}. **{_md(one_paragraph(a.highlight))}**  ")  # bold does not cross a blank line
         if short_first(result, a):
-            lines.append(f"   short answer: **{_md(safe(str(a.short_answer)))}**  ")
+            lines.append(f"   short answer: **{_md(str(a.short_answer))}**  ")
         lines.append(f"   {a.title} — `{a.source}` [{a.start}:{a.end}], score {a.score:.3f}")
         if a.also_in:
             lines.append(f"   also in: {', '.join(f'`{s}`' for s in a.also_in)}")
@@ -272,7 +272,8 @@ def markdown(result: Result) -> str:
 def _safe_result(result: Result, safe: Callable[[str], str]) -> Result:
     answers = tuple(
         replace(a, title=safe(a.title), source=safe(a.source), passage=safe(a.passage), highlight=safe(a.highlight),
-                also_in=tuple(safe(s) for s in a.also_in))
+                also_in=tuple(safe(s) for s in a.also_in),
+                short_answer=safe(a.short_answer) if a.short_answer else a.short_answer)
         for a in result.answers
     )  # fmt: skip
     read_as = safe(result.read_as) if result.read_as else result.read_as

@@ -105,8 +105,11 @@ def question_names(question: str) -> list[str]:
     return [m.group() for m in _CAPITALIZED.finditer(text) if m.start() > 0]
 
 
-_HOW_MANY = re.compile(r"\bhow many ((?:[\w'-]+ ){0,3}?)([a-z][\w-]*)\b(?= (?:did|does|do|is|are|was|were|have|has|had|"
-                       r"will|would|can|could|should|might|must|may)\b)", re.IGNORECASE)
+_HOW_MANY = re.compile(
+    r"\bhow many ((?:[\w'-]+ ){0,3}?)([a-z][\w-]*)\b(?= (?:did|does|do|is|are|was|were|have|has|had|"
+    r"will|would|can|could|should|might|must|may)\b)",
+    re.IGNORECASE,
+)
 _HOW_MANY_FIRST = re.compile(r"\bhow many ([a-z][\w-]*)", re.IGNORECASE)
 _AFTER = re.compile(r"\W*([\w'-]+)")
 
@@ -142,7 +145,7 @@ def _singular(word: str) -> str:
 
 
 # A sentence opening with one of these leans on the sentence before it for what it is about ("She chairs the panel.").
-REFERRING = frozenset("he she they it his her their its this these those him them".split())
+REFERRING = PRONOUNS - {"that", "we", "i", "there"}  # "that" opens clauses, "we"/"i" speak, "there is" points nowhere
 _LOOK_BACK = 600  # characters searched for the sentence before
 
 

@@ -33,11 +33,8 @@ def plain(result: Result) -> str:
     if not result.answered:
         lines.append("No confident answer." + (" Closest passages:" if result.answers else ""))
     for a in result.answers:
-        if a.answer_from:  # "who wrote …?": the byline answers, the passage shows which article it is
-            lines.append(f"[{a.rank}] {safe(str(a.short_answer))} (from the article's {a.answer_from})")
-            lines.append(f"    {one_paragraph(a.highlight)}")
-        elif short_first(result, a):  # the span asked for, then the sentence it stands in
-            lines.append(f"[{a.rank}] {safe(str(a.short_answer))}")
+        if head := short_line(result, a):  # the short answer, then the sentence it stands in
+            lines.append(f"[{a.rank}] {head}")
             lines.append(f"    {one_paragraph(a.highlight)}")
         else:
             lines.append(f"[{a.rank}] {one_paragraph(a.highlight)}")
@@ -52,6 +49,14 @@ def plain(result: Result) -> str:
 def short_first(result: Result, answer: Answer) -> bool:
     """Whether the answer's short answer is shown above it: the top answer of a confident result, when there is one."""
     return answer.rank == 1 and result.answered and bool(answer.short_answer)
+
+
+def short_line(result: Result, answer: Answer) -> str | None:
+    """The ``safe`` line shown above an answer: the byline or date that answers "who wrote …?" and where it came from
+    (the passage then shows which article it is), or the span asked for (``short_first``); None for neither."""
+    if answer.answer_from:
+        return f"{safe(str(answer.short_answer))} (from the article's {answer.answer_from})"
+    return safe(str(answer.short_answer)) if short_first(result, answer) else None
 
 
 def one_paragraph(text: str) -> str:
@@ -117,12 +122,8 @@ def rich_result(result: Result):  # -> rich renderable
         title = Text(f"[{a.rank}] {safe(name)}", style="cyan")
         subtitle = Text(" · ".join(f for f in facts if f), style="dim")
         body = [passage_text(a)]
-        if a.answer_from:
-            body.insert(
-                0, Text(f"{safe(str(a.short_answer))} (from the article's {a.answer_from})", style="bold green")
-            )
-        elif short_first(result, a):
-            body.insert(0, Text(safe(str(a.short_answer)), style="bold green"))
+        if head := short_line(result, a):
+            body.insert(0, Text(head, style="bold green"))
         if a.url:  # shown, not made an OSC 8 link: no escape sequence carries text from the articles
             body.append(Text(one_line(a.url), style="blue"))
         if a.also_in:
