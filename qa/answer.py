@@ -670,7 +670,7 @@ def confidence_row(
 
 def read_span(doc: _Doc, s: int, e: int) -> tuple[int, int]:
     """A highlight as it is read and shown: the sentence, and the one before it when it opens with a pronoun that
-    leans on it ("It will be re-engineered ..." after the sentence naming the drama). Never the headline."""
+    leans on it ("It will cost £6.2m ..." after the sentence naming the library). Never the headline."""
     before = F.antecedent_start(doc.text, s)
     if before < s and not _is_headline(doc, before, s):
         return before, e

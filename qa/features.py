@@ -37,7 +37,7 @@ FEATURES = (
     "missing_idf",  # the rarest question term absent from the passage, as a share of the highest IDF
     "missing_terms",  # log(1 + question content terms absent from the passage and its headline)
     "year_missing",  # the question names a year the article never mentions ("the 2005 final" vs a 2004 story)
-    "match_unit",  # "how many caps ...?": the sentence has a number the question lacks followed by that noun ("101 caps")
+    "match_unit",  # "how many goals ...?": the sentence has a number the question lacks followed by that noun ("14 goals")
 )
 KINDS = ("number", "date", "name", "place")
 PRONOUNS = frozenset("he she they it his her their its this that these those we i him them there".split())
@@ -115,8 +115,8 @@ _AFTER = re.compile(r"\W*([\w'-]+)")
 
 
 def asked_unit(question: str) -> str | None:
-    """The noun counted by a "how many <noun> did ...?" question ("caps" in "how many international caps did he
-    win?"), singular and lower-case; None for other questions."""
+    """The noun counted by a "how many <noun> did ...?" question ("goals" in "how many league goals did she
+    score?"), singular and lower-case; None for other questions."""
     m = _HOW_MANY.search(question)
     if m:
         return _singular(m.group(2).lower())

@@ -77,7 +77,7 @@ def test_listwise_fit_is_deterministic() -> None:
 @pytest.mark.parametrize(
     ("question", "unit"),
     [
-        ("How many international caps did the former winger win?", "cap"),
+        ("How many league goals did the Kettleby striker score?", "goal"),
         ("how many people voted for the plan?", "people"),
         ("How many new ferries will the port buy?", "ferrie"),  # a plural's -s dropped, as in the sentence: no lexicon
         ("How much did the bridge cost?", None),
@@ -89,9 +89,9 @@ def test_the_noun_a_how_many_question_counts(question: str, unit: str | None) ->
 
 
 def test_a_sentence_counts_the_unit_asked_with_a_number_the_question_lacks() -> None:
-    asked = {"how", "many", "caps", "did", "marta", "lind", "win"}
-    assert features.counts_unit("Lind, a veteran of 64 international caps, retired in May.", "cap", asked)
-    assert not features.counts_unit("Lind scored 12 tries in 2019 and retired in May.", "cap", asked)
-    assert not features.counts_unit("She won caps for Sweden for over a decade.", "cap", asked)  # no number
-    assert not features.counts_unit("How many caps did Marta Lind win?", "cap", asked | {"64"})
-    assert features.counts_unit("The race took her 54 minutes.", "minute", {"how", "many", "minutes"})
+    asked = {"how", "many", "goals", "did", "marta", "lind", "score"}
+    assert features.counts_unit("Lind, who has 14 league goals this season, signed on in May.", "goal", asked)
+    assert not features.counts_unit("Lind played 31 games in 2019 and signed on in May.", "goal", asked)
+    assert not features.counts_unit("She scored goals for Sweden for over a decade.", "goal", asked)  # no number
+    assert not features.counts_unit("How many goals did Marta Lind score?", "goal", asked | {"14"})
+    assert features.counts_unit("The climb took her 38 minutes.", "minute", {"how", "many", "minutes"})
