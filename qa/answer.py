@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-__all__ = ["THRESHOLD", "Answerer", "kind_mentions", "question_type"]
+__all__ = ["THRESHOLD", "Answerer", "kind_mentions", "question_type", "stress"]
 
 RERANK = 20  # candidates whose sentences are scored
 DUPLICATE_COS = 0.92  # sentence cosine above which two sources state the same fact
@@ -42,7 +42,21 @@ CONF_FEATURES = (
 # recent first (tuned on the dev follow-ups of bench/questions/followups.jsonl; see NOTES.md, "Follow-ups").
 CONTEXT_BONUS = (3.0, 1.5)
 CONTEXT_PASSAGES = 10  # of the conversation's passages beyond the first RERANK candidates, the best this many join
+# A rewritten follow-up: the words the person typed weigh this many times their IDF in the sentence signals, the words
+# carried over from earlier turns once (tuned on the dev follow-ups; NOTES.md, "Follow-ups: the words typed now").
+TYPED_WEIGHT = 2.0
 READER_GAP = 12.0  # the reader's margin is clipped to +-this before it enters the confidence model
+
+
+def stress(query: Query, own: set[str]) -> Query:
+    """``query`` with the IDF weights of the terms in ``own`` multiplied by TYPED_WEIGHT. The sentence signals weigh
+    matched terms by share of the question's weight, so in "Who did Dana Roe set up a production company with?" read
+    from "and who did she set up a production company with?", a sentence naming the production company outranks one
+    that only names Dana Roe."""
+    if not own or not set(query.weights) - own:  # as typed, or nothing of it left: nothing to stress
+        return query
+    weights = {t: w * (TYPED_WEIGHT if t in own else 1.0) for t, w in query.weights.items()}
+    return dataclasses.replace(query, weights=weights)
 
 
 def _threshold() -> float:
@@ -153,10 +167,17 @@ class Answerer:
         method: str = "fused",
         allowed: np.ndarray | None = None,
         context: Sequence[str] = (),
+        typed: str | None = None,
     ) -> Result:
         """``context``: the sources of the articles the conversation so far was answered from, most recent first; their
-        passages are searched too and their sentences preferred (a follow-up is usually about the same story)."""
-        return self._finish([question], [qid], self._prepare([question]), top_k, method, allowed, context)[0]
+        passages are searched too and their sentences preferred (a follow-up is usually about the same story).
+        ``typed``: the follow-up as the person typed it, when ``question`` is its rewrite; its own words weigh
+        TYPED_WEIGHT times the words the rewrite carried over from earlier turns."""
+        queries = self._prepare([question])
+        if typed is not None:
+            own = set(self.searcher.terms(typed, content_only=True))
+            queries = {i: stress(q, own) for i, q in queries.items()}
+        return self._finish([question], [qid], queries, top_k, method, allowed, context)[0]
 
     def ask_many(
         self,

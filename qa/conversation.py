@@ -677,6 +677,13 @@ def follow(answerer: Any, talk: Conversation, question: str, top_k: int, qid: st
     the articles earlier turns were answered from are preferred), then remembered with its top answer. The Result
     keeps the question as typed, with ``read_as`` set when it was rewritten."""
     read_as = talk.read(question)
-    result = answerer.ask(read_as or question, top_k, qid=qid, allowed=allowed, context=talk.context())
+    result = answerer.ask(
+        read_as or question,
+        top_k,
+        qid=qid,
+        allowed=allowed,
+        context=talk.context(),
+        typed=question if read_as else None,
+    )
     talk.add(question, read_as).heard_top(result.answers[0] if result.answers else None)
     return dataclasses.replace(result, question=question, read_as=read_as)

@@ -375,3 +375,33 @@ def test_the_preference_orders_but_never_scores(seeds: Path, qa: Callable[..., o
     coral_only = Filters(source="coral.txt").mask(answerer.searcher.version)
     filtered = answerer.ask("How much will the line cost?", top_k=5, context=["amber.txt"], allowed=coral_only)
     assert filtered.answers and {a.source for a in filtered.answers} == {"coral.txt"}
+
+
+# -- the words typed now weigh more than the words carried over ------------------------------------------------------
+def test_stress_weighs_the_typed_terms_only() -> None:
+    import numpy as np
+
+    from qa.answer import TYPED_WEIGHT, stress
+    from qa.search import Query
+
+    query = Query("Who did Orla Penn set up a bakery with?", np.zeros(3), (), {"orla": 5.0, "penn": 4.0, "bakeri": 3.0})
+    assert stress(query, {"bakeri"}).weights == {"orla": 5.0, "penn": 4.0, "bakeri": 3.0 * TYPED_WEIGHT}
+    assert stress(query, set()) is query  # nothing typed of its own
+    assert stress(query, {"orla", "penn", "bakeri", "set"}) is query  # not a rewrite: every term was typed
+
+
+def test_a_rewritten_follow_up_is_asked_with_its_typed_words_stressed(seeds: Path, qa: Callable[..., object]) -> None:
+    from qa.session import open_answerer
+    from qa.settings import Settings
+
+    assert qa("index", "build").code == 0  # type: ignore[attr-defined]
+    answerer = open_answerer(Settings.from_env())
+    talk = Conversation()
+    follow(answerer, talk, "Which council member chairs the transit committee?", top_k=1)
+    typed = "and the housing one?"
+    result = follow(answerer, talk, typed, top_k=1)
+    assert result.read_as == "Which council member chairs the housing committee?"
+    stressed = answerer.ask(result.read_as, top_k=1, context=["amber.txt"], typed=typed)
+    plain = answerer.ask(result.read_as, top_k=1, context=["amber.txt"])
+    assert result.confidence == stressed.confidence != plain.confidence  # follow passes what was typed
+    assert "Casimir Feld" in result.answers[0].highlight

@@ -221,7 +221,12 @@ class Engine(Widget):
                 allowed = self._allowed(self._filters_of.pop(key, None))
                 context = self._context_of.pop(key, ())
                 result = self._answerer.ask(
-                    read_as or question, self.settings.top_k, qid=str(key), allowed=allowed, context=context
+                    read_as or question,
+                    self.settings.top_k,
+                    qid=str(key),
+                    allowed=allowed,
+                    context=context,
+                    typed=question if read_as else None,
                 )
             if read_as:
                 result = replace(result, question=question, read_as=read_as)
