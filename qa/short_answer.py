@@ -155,6 +155,18 @@ def _trim(sentence: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+def _whole_words(sentence: str, s: int, e: int) -> tuple[int, int]:
+    """The span widened to whole words: the reader picks word pieces, and a piece cut from a word ("m" of "60m", "ville"
+    of "Nashville") is no answer."""
+    if e <= s:
+        return s, e
+    while s > 0 and sentence[s - 1].isalnum() and sentence[s].isalnum():
+        s -= 1
+    while e < len(sentence) and sentence[e].isalnum() and sentence[e - 1].isalnum():
+        e += 1
+    return s, e
+
+
 def _new(span: str, q_words: set[str], kind: str) -> bool:
     """Whether the span says something the question does not (a name the question holds is not its answer; for a
     number, only the number itself counts: "how many steps" is answered by "212 steps")."""
@@ -173,7 +185,7 @@ def from_read(question: str, sentence: str, read) -> Short | None:
 
     if read.span is None or read.gap < min_gap():
         return None
-    s, e = _trim(sentence, *read.span)
+    s, e = _whole_words(sentence, *_trim(sentence, *read.span))
     if e <= s:
         return None
     q_words = {w.lower() for w in _WORD.findall(question)}

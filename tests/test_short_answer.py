@@ -81,3 +81,21 @@ def test_answers_carry_the_short_answer_in_article_offsets(ready_index: object) 
     )
     record = result.to_record()["answers"][0]
     assert {"short_answer", "short_answer_start", "short_answer_end", "date", "author", "section", "url"} <= set(record)
+
+
+@pytest.mark.parametrize(
+    ("piece", "expected"),
+    [("m", "42m"), ("llwo", "Pellworth"), ("Pellworth", "Pellworth"), ("cost 4", "cost 42m")],
+)
+def test_a_read_span_is_widened_to_whole_words(piece: str, expected: str) -> None:
+    """The reader picks word pieces; what it shows is whole words."""
+    from qa.reader import Read
+    from qa.short_answer import from_read
+
+    sentence = "Mayor Pellworth said the pool cost 42m to rebuild."
+    start = sentence.index(expected) + expected.index(piece)
+    short = from_read(
+        "How much did the new swimming pool cost?", sentence, Read((start, start + len(piece)), 30.0, 0.0)
+    )
+    assert short is not None and short.text == expected
+    assert sentence[short.start : short.end] == expected
