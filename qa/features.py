@@ -64,9 +64,21 @@ _PLACE = re.compile(r"\b(?:in|at|from|near|to|into)\s+(?:the\s+)?[A-Z][\w'’-]+
 _WORD = re.compile(r"\w+")
 
 
+# Nouns whose value is a number or an amount: "what share of ...?", "what was the half-time score?", "by what margin?".
+_MEASURES = (
+    r"share|proportion|fraction|percentage|rate|ratio|score|scoreline|odds|price|cost|fee|fine|sum|salary|wage|age|"
+    r"margin|total|attendance|population|value|worth|amount|number|size|height|length|distance|weight|speed|"
+    r"temperature|majority|capacity|profits?|turnover|revenues?|losses"
+)
+_ASKS_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|old|far|large|big|tall|often)\b"
+    rf"|\b(?:what|which)(?:'s|\s+(?:is|was|were|are|will be))?\s+(?:the\s+)?(?:[\w-]+(?:'s)?\s+)?(?:{_MEASURES})\b"
+)
+
+
 def question_type(question: str) -> str | None:
     q = question.lower().strip()
-    if re.search(r"\bhow (?:many|much|long|old|far|large|big|tall|often)\b|\bwhat (?:percentage|number|amount)\b", q):
+    if _ASKS_NUMBER.search(q):
         return "number"
     if re.search(r"\bwhen\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bwhich (?:year|date|day|month)\b", q):
         return "date"

@@ -91,6 +91,16 @@ def test_question_without_words_gets_a_notice(answerer: Answerer) -> None:
         ("How many boats?", "number"),
         ("Where is it?", "place"),
         ("Why?", None),
+        # a noun whose value is a number or an amount
+        ("What share of the ferry fares goes to the harbour trust?", "number"),
+        ("What was the half-time score?", "number"),
+        ("By what margin did the levy pass?", "number"),
+        ("What's the new fee?", "number"),
+        ("What was the trust's turnover last year?", "number"),
+        ("By what year will the pier reopen?", "date"),  # a year, not a measure
+        ("Which club had the better score?", "name"),  # the noun after "which" is asked for
+        ("What pay deal did the crews accept?", None),  # "pay" is no measure
+        ("Which costs worried the trust most?", None),  # plural costs name things, not an amount
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
