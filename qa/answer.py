@@ -50,9 +50,8 @@ READER_GAP = 12.0  # the reader's margin is clipped to +-this before it enters t
 
 def stress(query: Query, own: set[str]) -> Query:
     """``query`` with the IDF weights of the terms in ``own`` multiplied by TYPED_WEIGHT. The sentence signals weigh
-    matched terms by share of the question's weight, so in "Who did Dana Roe set up a production company with?" read
-    from "and who did she set up a production company with?", a sentence naming the production company outranks one
-    that only names Dana Roe."""
+    matched terms by share of the question's weight, so in "Who did Dana Roe open the bakery with?" read from "and who
+    did she open the bakery with?", a sentence about the bakery outranks one that only names Dana Roe."""
     if not own or not set(query.weights) - own:  # as typed, or nothing of it left: nothing to stress
         return query
     weights = {t: w * (TYPED_WEIGHT if t in own else 1.0) for t, w in query.weights.items()}

@@ -64,7 +64,7 @@ _PLACE = re.compile(r"\b(?:in|at|from|near|to|into)\s+(?:the\s+)?[A-Z][\w'’-]+
 _WORD = re.compile(r"\w+")
 
 
-# Nouns whose value is a number or an amount: "what share of ...?", "what was the half-time score?", "by what margin?".
+# Nouns whose value is a number or an amount: "what share of ...?", "what was the final score?", "by what margin?".
 _MEASURES = (
     r"share|proportion|fraction|percentage|rate|ratio|score|scoreline|odds|price|cost|fee|fine|sum|salary|wage|age|"
     r"margin|total|attendance|population|value|worth|amount|number|size|height|length|distance|weight|speed|"

@@ -93,7 +93,7 @@ def test_question_without_words_gets_a_notice(answerer: Answerer) -> None:
         ("Why?", None),
         # a noun whose value is a number or an amount
         ("What share of the ferry fares goes to the harbour trust?", "number"),
-        ("What was the half-time score?", "number"),
+        ("What was the score at the interval?", "number"),
         ("By what margin did the levy pass?", "number"),
         ("What's the new fee?", "number"),
         ("What was the trust's turnover last year?", "number"),
