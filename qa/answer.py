@@ -495,16 +495,16 @@ class Answerer:
     def _to_answer(rank: int, p: _Passage, also_in: list[str], question: str, read: Any = None) -> Answer:
         import bisect
 
-        from qa.short_answer import Short, find, from_read
+        from qa.short_answer import Short, find, from_read, respectively
 
         doc = p.doc
         s, e = p.sentence
         whole = p.sentence == (p.start, p.end)  # a passage without stored sentences: no sentence to read
-        short: Short | None
-        if read is not None:
+        short: Short | None = None if whole else respectively(question, doc.text[s:e])
+        if short is None and read is not None:
             short = from_read(question, doc.text[s:e], read)
-        else:
-            short = find(question, doc.text[s:e]) if not whole else None
+        elif short is None and not whole:
+            short = find(question, doc.text[s:e])
         short_at = (s + short.start, s + short.end) if short else (None, None)  # in article offsets
         if not whole:
             s, e = read_span(doc, s, e)

@@ -83,6 +83,48 @@ def find(question: str, sentence: str) -> Short | None:
     return Short(sentence[s:e], s, e)
 
 
+_ITEM = rf"(?:{_CAP}(?:{_CONNECT}{_CAP})*|[£$€]?\d[\d,.]*(?:%|\s?(?:per\s?cent|bn|m)\b)?)"
+_ITEM_RE = re.compile(_ITEM)
+_LIST = re.compile(rf"{_ITEM}(?:,\s+{_ITEM})*,?\s+and\s+{_ITEM}")
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+
+
+def respectively(question: str, sentence: str) -> Short | None:
+    """The item that "respectively" pairs with the one the question names: in "Ana Ruiz and Li Wei, who run the Parks
+    and Roads departments respectively", "who runs the roads department?" is answered by "Li Wei". Only when the
+    question names exactly one item of one list, and exactly one other list of the same length holds nothing the
+    question says."""
+    if not _RESPECTIVELY.search(sentence):
+        return None
+    q_words = {w.lower() for w in _WORD.findall(question)}
+    lists = [
+        [(m.start() + i.start(), m.start() + i.end()) for i in _ITEM_RE.finditer(m.group())]
+        for m in _LIST.finditer(sentence[: _RESPECTIVELY.search(sentence).start()])
+    ]
+    lists = [items for items in lists if len(items) >= 2]
+
+    def named(span: tuple[int, int]) -> bool:
+        words = [w.lower() for w in _WORD.findall(sentence[span[0] : span[1]]) if len(w) > 2]
+        return bool(words) and all(w in q_words for w in words)
+
+    asked = [(n, i) for n, items in enumerate(lists) for i, span in enumerate(items) if named(span)]
+    if len(asked) != 1:
+        return None
+    n, i = asked[0]
+    others = [
+        items for m, items in enumerate(lists)
+        if m != n and len(items) == len(lists[n]) and not any(map(named, items))
+    ]  # fmt: skip
+    if len(others) != 1:
+        return None
+    s, e = others[0][i]
+    text = sentence[s:e]
+    kind = _kind(question)
+    if (kind == "number" and not any(ch.isdigit() for ch in text)) or (kind == "name" and not text[:1].isupper()):
+        return None
+    return Short(text, s, e)
+
+
 def _kind(question: str) -> str | None:
     kind = question_type(question)
     if kind is not None:

@@ -3,9 +3,11 @@ several outlets' styles (wire copy, a local paper, a sports report, a business b
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from qa.short_answer import find
+from qa.short_answer import find, respectively
 
 
 @pytest.mark.parametrize(
@@ -99,3 +101,95 @@ def test_a_read_span_is_widened_to_whole_words(piece: str, expected: str) -> Non
     )
     assert short is not None and short.text == expected
     assert sentence[short.start : short.end] == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        (  # wire style, two people and two bodies
+            "Who chairs the transport board?",
+            "Deputies Ana Ruiz and Li Wei, who chair the Housing and Transport boards respectively, backed the plan.",
+            "Li Wei",
+        ),
+        (  # business pages, figures paired with companies
+            "How much did Pine Mutual shares rise?",
+            "Shares in Alder Bank and Pine Mutual rose 4% and 7%, respectively, in early trading.",
+            "7%",
+        ),
+        (  # three of each, the middle one asked
+            "Who leads the parks department?",
+            (
+                "Jane Okafor, Tom Reyes and Ada Lin, who lead the Housing, Parks and Roads departments respectively, "
+                "signed the letter."
+            ),
+            "Tom Reyes",
+        ),
+        (  # tabloid style, the other way round: the question names the person
+            "Which club does Marco Vell play for?",
+            "Strikers Danny Kemp and Marco Vell, of Rovers and United respectively, were both booked.",
+            "United",
+        ),
+    ],
+)
+def test_respectively_pairs_the_item_the_question_names(question: str, sentence: str, expected: str) -> None:
+    short = respectively(question, sentence)
+    assert short is not None and short.text == expected
+    assert sentence[short.start : short.end] == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        # no "respectively": the order of two lists says nothing
+        ("Who chairs the transport board?", "Ana Ruiz and Li Wei sit on the Housing and Transport boards."),
+        # the question names no item of either list
+        ("Who won the vote?", "Ana Ruiz and Li Wei, of the Housing and Transport boards respectively, abstained."),
+        # the lists differ in length: no pairing
+        (
+            "Who chairs the transport board?",
+            "Ana Ruiz and Li Wei chair the Housing, Transport and Parks boards respectively.",
+        ),
+        # a number asked, a name paired
+        (
+            "How many votes did the Transport board cast?",
+            "Ana Ruiz and Li Wei chair Housing and Transport respectively.",
+        ),
+    ],
+)
+def test_no_respectively_answer_without_a_clear_pair(question: str, sentence: str) -> None:
+    assert respectively(question, sentence) is None
+
+
+def test_the_shipped_seeds_answer_a_respectively_question_with_the_one_person(tmp_path, model_cache) -> None:
+    """The seeds name two council members and two committees in one sentence: the record's short answer is the
+    member paired with the committee asked about, and the other one for the other committee."""
+    import shutil
+    from pathlib import Path
+
+    from qa.build import build
+    from qa.session import open_answerer
+    from qa.settings import Settings
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "seeds", seeds)
+    settings = Settings(seeds=seeds, index=tmp_path / "index")
+    build(settings)
+    answerer = open_answerer(settings)
+    try:
+        results = answerer.ask_many(
+            ["who chairs the public safety committee?", "who chairs the civil rights committee?"], 1
+        )
+    finally:
+        answerer.searcher.close()
+    safety, rights = (r.to_record()["answers"][0] for r in results)
+    for record in (safety, rights):
+        assert "respectively" in record["highlight"]
+        at = record["short_answer_start"] - record["start"], record["short_answer_end"] - record["start"]
+        assert record["passage"][at[0] : at[1]] == record["short_answer"]
+    assert safety["short_answer"] != rights["short_answer"]
+    assert {safety["short_answer"], rights["short_answer"]} <= set(_names(safety["highlight"]))
+
+
+def _names(sentence: str) -> list[str]:
+    """Capitalized runs of two words or more (people's names) in the sentence."""
+    return re.findall(r"[A-Z][\w-]+ [A-Z][\w-]+", sentence)
