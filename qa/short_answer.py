@@ -83,10 +83,27 @@ def find(question: str, sentence: str) -> Short | None:
     return Short(sentence[s:e], s, e)
 
 
-_ITEM = rf"(?:{_CAP}(?:{_CONNECT}{_CAP})*|[£$€]?\d[\d,.]*(?:%|\s?(?:per\s?cent|bn|m)\b)?)"
-_ITEM_RE = re.compile(_ITEM)
-_LIST = re.compile(rf"{_ITEM}(?:,\s+{_ITEM})*,?\s+and\s+{_ITEM}")
+_ITEM_RE = re.compile(rf"{_CAP}(?:{_CONNECT}{_CAP})*|[£$€]?\d[\d,.]*(?:%|\s?(?:per\s?cent|bn|m)\b)?")
+_SEPARATOR = re.compile(r",\s*|,?\s+and\s+")
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+
+
+def _lists(text: str) -> list[list[tuple[int, int]]]:
+    """Coordinated items in ``text`` ("X and Y", "X, Y and Z"; names or figures): runs of items separated only by
+    commas or "and", ending in "and". Built from the items in one pass (no pattern that could backtrack)."""
+    items = [m.span() for m in _ITEM_RE.finditer(text)]
+    out: list[list[tuple[int, int]]] = []
+    run = items[:1]
+    for prev, item in zip(items, items[1:], strict=False):
+        between = text[prev[1] : item[0]]
+        if _SEPARATOR.fullmatch(between):
+            run.append(item)
+            if "and" in between:
+                out.append(run)
+                run = [item]
+        else:
+            run = [item]
+    return out
 
 
 def respectively(question: str, sentence: str) -> Short | None:
@@ -94,14 +111,11 @@ def respectively(question: str, sentence: str) -> Short | None:
     and Roads departments respectively", "who runs the roads department?" is answered by "Li Wei". Only when the
     question names exactly one item of one list, and exactly one other list of the same length holds nothing the
     question says."""
-    if not _RESPECTIVELY.search(sentence):
+    found = _RESPECTIVELY.search(sentence)
+    if found is None:
         return None
     q_words = {w.lower() for w in _WORD.findall(question)}
-    lists = [
-        [(m.start() + i.start(), m.start() + i.end()) for i in _ITEM_RE.finditer(m.group())]
-        for m in _LIST.finditer(sentence[: _RESPECTIVELY.search(sentence).start()])
-    ]
-    lists = [items for items in lists if len(items) >= 2]
+    lists = _lists(sentence[: found.start()])
 
     def named(span: tuple[int, int]) -> bool:
         words = [w.lower() for w in _WORD.findall(sentence[span[0] : span[1]]) if len(w) > 2]

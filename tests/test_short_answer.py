@@ -193,3 +193,21 @@ def test_the_shipped_seeds_answer_a_respectively_question_with_the_one_person(tm
 def _names(sentence: str) -> list[str]:
     """Capitalized runs of two words or more (people's names) in the sentence."""
     return re.findall(r"[A-Z][\w-]+ [A-Z][\w-]+", sentence)
+
+
+def test_respectively_reads_hostile_sentences_in_one_pass() -> None:
+    """Long runs of hyphenated capitals, commas and "and" with no pairing to find: the lists are built from the items
+    in one pass, so this returns at once (a backtracking pattern over them never returned). Run in a child process
+    with a time limit, so a regression fails instead of hanging the suite."""
+    import subprocess
+    import sys
+
+    script = (
+        "from qa.short_answer import respectively\n"
+        "for s in ['A-' * 40 + 'B respectively', ', '.join(['Al-Be-Ga-De-Ep'] * 60) + ' respectively',\n"
+        "          ' and '.join(['Alpha of the Beta'] * 400) + ' respectively']:\n"
+        "    assert respectively('who is Alpha?', s) is None\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.stdout.strip() == "ok", done.stderr
