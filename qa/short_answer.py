@@ -8,6 +8,7 @@ kind is unknown, or no candidate of that kind is there, there is no short answer
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -94,7 +95,7 @@ def _lists(text: str) -> list[list[tuple[int, int]]]:
     items = [m.span() for m in _ITEM_RE.finditer(text)]
     out: list[list[tuple[int, int]]] = []
     run = items[:1]
-    for prev, item in zip(items, items[1:], strict=False):
+    for prev, item in itertools.pairwise(items):
         between = text[prev[1] : item[0]]
         if _SEPARATOR.fullmatch(between):
             run.append(item)
