@@ -500,11 +500,12 @@ class Answerer:
         doc = p.doc
         s, e = p.sentence
         whole = p.sentence == (p.start, p.end)  # a passage without stored sentences: no sentence to read
-        short: Short | None = None if whole else respectively(question, doc.text[s:e])
+        sentence = doc.text[s:e]
+        short: Short | None = None if whole else respectively(question, sentence)
         if short is None and read is not None:
-            short = from_read(question, doc.text[s:e], read)
+            short = from_read(question, sentence, read)
         elif short is None and not whole:
-            short = find(question, doc.text[s:e])
+            short = find(question, sentence)
         short_at = (s + short.start, s + short.end) if short else (None, None)  # in article offsets
         if not whole:
             s, e = read_span(doc, s, e)

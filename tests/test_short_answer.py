@@ -160,7 +160,7 @@ def test_no_respectively_answer_without_a_clear_pair(question: str, sentence: st
     assert respectively(question, sentence) is None
 
 
-def test_the_shipped_seeds_answer_a_respectively_question_with_the_one_person(tmp_path, model_cache) -> None:
+def test_the_shipped_seeds_answer_a_respectively_question_with_the_one_person(qa_paths) -> None:
     """The seeds name two council members and two committees in one sentence: the record's short answer is the
     member paired with the committee asked about, and the other one for the other committee."""
     import shutil
@@ -170,9 +170,8 @@ def test_the_shipped_seeds_answer_a_respectively_question_with_the_one_person(tm
     from qa.session import open_answerer
     from qa.settings import Settings
 
-    seeds = tmp_path / "seeds"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "seeds", seeds)
-    settings = Settings(seeds=seeds, index=tmp_path / "index")
+    shutil.copytree(Path(__file__).resolve().parents[1] / "seeds", qa_paths.seeds)
+    settings = Settings(seeds=qa_paths.seeds, index=qa_paths.index)
     build(settings)
     answerer = open_answerer(settings)
     try:
