@@ -104,6 +104,29 @@ def test_a_read_span_is_widened_to_whole_words(piece: str, expected: str) -> Non
 
 
 @pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [
+        ("Mayor", "rebuild", False),  # the whole sentence
+        ("Pellworth", "rebuild", False),  # all but one word
+        ("the", "rebuild", True),  # about half of it: a long answer, still an answer
+        ("42m", "42m", True),
+    ],
+)
+def test_a_read_span_that_is_most_of_the_sentence_is_not_a_short_answer(first: str, last: str, shown: bool) -> None:
+    """A short answer shown above the highlight says something shorter than the highlight; a reader span running over
+    nearly all of the sentence is shown as nothing."""
+    from qa.reader import Read
+    from qa.short_answer import from_read
+
+    sentence = "Mayor Pellworth said on Tuesday that the council expects the old pool to cost 42m to rebuild."
+    start, end = sentence.index(first), sentence.index(last) + len(last)
+    short = from_read("How much will the pool cost?", sentence, Read((start, end), 30.0, 0.0))
+    assert (short is not None) == shown
+    if shown:
+        assert short is not None and short.text == sentence[start:end]
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "expected"),
     [
         (  # wire style, two people and two bodies
