@@ -237,8 +237,8 @@ def _new(span: str, q_words: set[str], kind: str) -> bool:
 
 # A span of at least LONG_SPAN words covering at least WHOLE_SHARE of the sentence's words is the sentence again, not a
 # short answer to show above it. On SQuAD v1.1 dev, 96 of 10,570 top spans are such; their mean F1 against the gold
-# answer is 0.32 (EM and F1 over all fall 0.003), and they read as wrong answers ("Warsaw's symbol and can be found on
-# statues throughout the city ..." for "what is Polish for mermaid?").
+# answer is 0.32 (F1 over all falls 0.003, EM 0.0004), and they read as wrong answers ("Warsaw's symbol and can be
+# found on statues throughout the city ..." for "what is Polish for mermaid?").
 LONG_SPAN = 8
 WHOLE_SHARE = 0.8
 
