@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING, Any
 from qa import aliases, ledger, store, stores
 from qa.chunking import ChunkerSettings, chunk_article
 from qa.embedder import Embedder
-from qa.errors import ArticleSkipped, IndexDamaged, IndexIncompatible, IndexMissing, QAError, StoreUnreachable
+from qa.errors import (
+    ArticleSkipped,
+    EmptySeeds,
+    IndexDamaged,
+    IndexIncompatible,
+    IndexMissing,
+    QAError,
+    StoreUnreachable,
+)
 from qa.records import Article, BuildReport, Chunk, IndexStatus
 from qa.settings import Settings
 
@@ -236,11 +244,14 @@ def build(
     chunker: ChunkerSettings | None = None,
     workers: int = 0,
     cluster: str | None = None,
+    allow_empty: bool = False,
 ) -> BuildReport:
     """Bring the index in ``settings.index`` up to date with ``settings.seeds``.
 
     ``workers`` / ``cluster``: embed with N local Dask worker processes, or on a Dask scheduler's workers
     (``tcp://HOST:PORT``); the index is byte-identical to a one-process build (see qa.cluster).
+    ``allow_empty``: let an articles folder with no article in it empty an index that holds some (else EmptySeeds:
+    an unmounted drive or a mistyped folder must not throw the index away).
     """
     # numpy first: if ctrl+c lands while onnxruntime's native init imports numpy, onnxruntime prints a traceback and
     # raises a bare ImportError; interrupted in a plain import it is a clean KeyboardInterrupt ("interrupted").
@@ -255,6 +266,8 @@ def build(
     with where.lock(wait=wait), _writing(where):
         where.collect_garbage()
         paths, unsupported = discover(settings.seeds, settings.follow_links)
+        if not paths and not allow_empty:
+            _refuse_to_empty(where, settings)
         model_folder, key = where.ensure_model(settings)
         embedder = Embedder(model_folder)
         previous = None if full else _previous(where, key, chunker)
@@ -323,6 +336,23 @@ def build(
         warnings=tuple(warnings),
         written=not up_to_date,
     )
+
+
+def _refuse_to_empty(where: Store, settings: Settings) -> None:
+    """Raise EmptySeeds when the live index holds articles (the articles folder has none)."""
+    try:
+        version = where.open()
+    except QAError:  # no index, or one that cannot be read: nothing to keep
+        return
+    try:
+        held = int(version.manifest.get("articles") or 0)
+    finally:
+        version.close()
+    if held:
+        raise EmptySeeds(
+            f"the articles folder {settings.seeds} holds no article, and the index holds {held}: nothing was "
+            "changed; check the folder (is its drive mounted?), or pass --allow-empty to empty the index"
+        )
 
 
 @dataclass(frozen=True)
@@ -919,6 +949,7 @@ def status(settings: Settings, opened: Version | None = None) -> IndexStatus:
             s: (size, mtime, digest)
             for s, size, mtime, digest in db.execute("SELECT source, size, mtime_ns, content_hash FROM articles")
         }
+        indexed = set(known)
         known.update({s: (size, mtime, None) for s, size, mtime, _ in db.execute("SELECT * FROM skipped")})
         records = _records_by_file(known)
         recorded = tuple(tuple(pair) for pair in version.manifest.get("dump_fields", ()))
@@ -953,6 +984,7 @@ def status(settings: Settings, opened: Version | None = None) -> IndexStatus:
             removed=tuple(sorted(set(known) - seen)),
             outdated=_outdated(version.manifest),
             model_key=str(version.manifest.get("model_key")),
+            kept=len(indexed & seen),
         )
     finally:
         if opened is None:

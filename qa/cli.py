@@ -223,11 +223,12 @@ def index() -> None:
 @click.option("--workers", type=click.IntRange(1, 256), help="Embed with N local worker processes (Dask).")
 @click.option("--cluster", metavar="tcp://HOST:PORT", help="Embed on the workers of this Dask scheduler.")
 @click.option("--watch", is_flag=True, help="Then keep watching the folder, as `qa index watch` does.")
+@click.option("--allow-empty", is_flag=True, help="Let an articles folder with no article in it empty the index.")
 @dump_fields_option
 @links_option
 def index_build(
     seeds: Path | None, index: Path | None, model: str | None, full: bool, wait: float, watch: bool,
-    follow_links: bool, workers: int | None, cluster: str | None, dump_fields: str | None,
+    follow_links: bool, workers: int | None, cluster: str | None, dump_fields: str | None, allow_empty: bool,
 ) -> None:  # fmt: skip
     """Build or update the index from the articles folder (incremental, crash-safe)."""
     from qa.build import build
@@ -239,7 +240,9 @@ def index_build(
         _watch(settings, full)
         return
     with progress_bar() as bar:
-        report = build(settings, full=full, progress=bar, wait=wait, workers=workers or 0, cluster=cluster)
+        report = build(
+            settings, full=full, progress=bar, wait=wait, workers=workers or 0, cluster=cluster, allow_empty=allow_empty
+        )
     from qa.render import one_line
 
     for warning in report.warnings:

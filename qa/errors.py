@@ -35,6 +35,10 @@ class StoreUnreachable(ConfigError):
     """The store named by --store / QA_STORE cannot be reached (bad URL, server down, login refused)."""
 
 
+class EmptySeeds(ConfigError):
+    """The articles folder holds no article, while the index holds some: a build would empty it."""
+
+
 class BuildLocked(QAError):
     """Another build holds the index lock."""
 

@@ -128,6 +128,7 @@ class IndexStatus:
     removed: tuple[str, ...]
     outdated: bool = False  # built by an older qa whose BM25 indexed passages otherwise: the next build rewrites it
     model_key: str = ""  # identity of the model's files (weights included) the index was built with
+    kept: int | None = None  # indexed articles still in the articles folder (None: not counted)
 
     @property
     def stale(self) -> bool:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from qa import stores
 from qa.answer import Answerer
-from qa.build import Progress, build, needs_build
+from qa.build import Progress, build, needs_build, status
 from qa.errors import BuildLocked, QAError
 from qa.records import BuildReport
 from qa.search import Searcher
@@ -32,6 +32,10 @@ def ensure_index(
     if reason is None:
         return None
     where = stores.of(settings)
+    foreign = _replaces_everything(settings)
+    if foreign:  # a mistyped or unmounted folder: answering must not throw the index away
+        say(foreign)
+        return None
     if not where.is_locked():
         say(f"building the index ({reason})")
         try:
@@ -50,6 +54,21 @@ def ensure_index(
     with where.lock(wait=WAIT_FOR_FIRST_BUILD):
         pass
     return ensure_index(settings, say, progress)
+
+
+def _replaces_everything(settings: Settings) -> str | None:
+    """Why an update before answering would be refused: the articles folder holds none of the indexed articles (an
+    explicit `qa index build` may still index it)."""
+    try:
+        st = status(settings)
+    except QAError:  # no index, or a damaged one: building is the way back
+        return None
+    if not st.articles or st.kept is None or st.kept > 0:
+        return None
+    return (
+        f"the articles folder {settings.seeds} holds none of the {st.articles} indexed articles; answering from the "
+        "current index (`qa index build` indexes that folder instead)"
+    )
 
 
 def _opens(where: Store) -> bool:

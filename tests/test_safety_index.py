@@ -217,3 +217,44 @@ def test_a_model_with_other_weights_of_the_same_size_is_not_taken_for_the_first(
     onnx_b = ready_index.index / "models" / key_b / "model.onnx"
     assert onnx_a is None or onnx_a.read_bytes() != onnx_b.read_bytes()
     assert "up to date" in qa("index", "status", "--model", str(b)).out
+
+
+# -- an empty or foreign articles folder never throws the index away ----------------------------------------------
+def _articles_held(qa: Callable[..., Run]) -> int:
+    run = qa("index", "status")
+    assert run.code == 0, run.err
+    return int(next(line for line in run.out.splitlines() if line.startswith("articles:")).split()[1])
+
+
+def test_an_empty_articles_folder_does_not_empty_the_index(qa: Callable[..., Run], ready_index: Paths) -> None:
+    held = _articles_held(qa)
+    empty = ready_index.root / "unmounted"
+    empty.mkdir()
+    before = sorted(p.name for p in ready_index.index.glob("v-*"))
+    build = qa("index", "build", "--seeds", str(empty))
+    assert build.code == 1
+    message = one_line_error(build.err)
+    assert "holds no article" in message and "--allow-empty" in message and str(held) in message
+    assert sorted(p.name for p in ready_index.index.glob("v-*")) == before  # no version written
+    asked = qa("ask", "Who switched on the new lamp at the Grimsholm lighthouse?", "--seeds", str(empty))
+    assert asked.code == 0, asked.err
+    assert "Odile Marchetti" in asked.out
+    assert "holds none of the" in asked.err and "answering from the current index" in asked.err
+    assert _articles_held(qa) == held
+    emptied = qa("index", "build", "--seeds", str(empty), "--allow-empty")
+    assert emptied.code == 0, emptied.err
+    assert f"{held} removed" in emptied.out and _articles_held(qa) == 0
+
+
+def test_asking_with_another_folder_answers_from_the_index_and_leaves_it(
+    qa: Callable[..., Run], ready_index: Paths
+) -> None:
+    held = _articles_held(qa)
+    other = write_articles(ready_index.root / "other", {"parade.txt": "Parade\n\nA parade crossed Kelso on Saturday.\n"})
+    asked = qa("ask", "Who switched on the new lamp at the Grimsholm lighthouse?", "--seeds", str(other))
+    assert asked.code == 0, asked.err
+    assert "Odile Marchetti" in asked.out and "holds none of the" in asked.err
+    assert _articles_held(qa) == held
+    built = qa("index", "build", "--seeds", str(other))  # asked for in so many words: the folder is indexed
+    assert built.code == 0, built.err
+    assert _articles_held(qa) == 1
