@@ -336,6 +336,8 @@ def index_list(
         items = list_articles(version.db, filters, sort, reverse)
     finally:
         version.close()
+    if filters and not items:  # as `qa ask` says it: one line, not a bare header
+        raise QAError(f"no indexed article matches the filters ({filters.describe()}); `qa index list` shows them all")
     fmt = fmt or ("table" if sys.stdout.isatty() else "tsv")
     if fmt == "json":
         from qa.batch import to_json

@@ -80,6 +80,11 @@ class TestList:
         run = qa("index", "list", "--since", "the spring", *dated.args())
         assert run.code == 2 and "is not a date" in one_line_error(run.err)
 
+    def test_filters_that_match_nothing_say_so(self, qa, dated) -> None:
+        run = qa("index", "list", "--section", "weather", *dated.args())
+        assert run.code == 1 and run.out == ""
+        assert "no indexed article matches the filters (section weather)" in one_line_error(run.err)
+
     def test_no_index(self, qa, tmp_path) -> None:  # type: ignore[no-untyped-def]
         run = qa("index", "list", "--index", str(tmp_path / "none"))
         assert run.code == 1 and "no index" in one_line_error(run.err)
