@@ -34,13 +34,17 @@ class Question:
     conversation: str | None = None  # questions sharing it are read in order as one conversation (qa.conversation)
 
 
-def read_questions(name: str, skip_bad: bool = False, warn: object = None) -> list[Question]:
+def read_questions(
+    name: str, skip_bad: bool = False, warn: object = None, notice: Callable[[str], None] | None = None
+) -> list[Question]:
     """Questions from a file, or stdin for ``-``. Bad lines raise BadQuestionFile naming the line.
 
     Args:
         name: path, or "-" for standard input (read as JSONL when it starts with "{", else one per line).
         skip_bad: skip malformed lines instead of failing; each is reported through ``warn``.
         warn: callable taking one message per skipped line.
+        notice: callable told how a file that is not valid UTF-8 was read (as articles are: cp1252, or U+FFFD for
+            a few stray bytes).
     """
     if name == "-":
         raw, label, suffix = _read_stdin(), "stdin", ""
@@ -52,8 +56,13 @@ def read_questions(name: str, skip_bad: bool = False, warn: object = None) -> li
             raise BadQuestionFile(f"question file {name} does not exist") from exc
         except OSError as exc:
             raise BadQuestionFile(f"question file {name} cannot be read ({exc.strerror})") from exc
-        raw = data.decode("utf-8-sig", errors="replace")
+        from qa.ingest import decode
+
+        raw, how = decode(data)
         label, suffix = path.name, path.suffix.lower()
+        for note in how:
+            if notice is not None:
+                notice(f"{label}: {note}")
     if not suffix:
         suffix = ".jsonl" if raw.lstrip().startswith("{") else ".txt"
     reader = {".jsonl": _jsonl, ".json": _jsonl, ".csv": _csv}.get(suffix, _txt)
@@ -174,7 +183,7 @@ def _csv(raw: str, label: str) -> Iterator[Question | str]:
                 break
             row = dict(zip(fields, values))
             text = (row.get("question") or "").strip()
-            if not text:
+            if not any(v.strip() for v in values):  # a blank row; one with an id and no question is answered as such
                 continue
             n += 1
             talk = (row.get("conversation") or "").strip() or None

@@ -403,8 +403,15 @@ def ask(
         )
     if file is not None:
         from qa.batch import read_questions
+        from qa.errors import BadQuestionFile
 
-        questions = read_questions(file, skip_bad, warn=lambda m: _err(f"skipped: {m}"))
+        if output is not None and file != "-" and _same_file(Path(file), output):
+            raise click.UsageError(f"--output {output} is the question file itself; write the answers to another file")
+        questions = read_questions(file, skip_bad, warn=lambda m: _err(f"skipped: {m}"), notice=_err)
+        if not questions:
+            raise BadQuestionFile(
+                f"question file {file} holds no questions; write one per line, or JSONL / CSV with a question field"
+            )
         fmt = fmt or "jsonl"
     else:
         fmt = fmt or "text"
@@ -415,6 +422,13 @@ def ask(
         _print_result(answerer.ask(question, settings.top_k, allowed=allowed), fmt)
         return
     _ask_file(answerer, questions, settings.top_k, fmt, output, allowed)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
 
 
 def _ask_file(

@@ -233,6 +233,11 @@ def _read_bytes(path: Path, source: str) -> bytes:
     return raw
 
 
+def decode(raw: bytes) -> tuple[str, list[str]]:
+    """Text of a plain-text file (an article or a question file) and how it was decoded when not as UTF-8."""
+    return _decode(raw, is_html=False)
+
+
 def _decode(raw: bytes, is_html: bool) -> tuple[str, list[str]]:
     """Text and warnings. A BOM wins, then strict UTF-8, then the HTML's declared charset, cp1252, latin-1.
 

@@ -177,3 +177,39 @@ def test_questions_from_stdin_with_a_bad_line(ready_index: Paths, qa) -> None:
     assert run.code == 1 and "stdin line 2: not valid JSON" in one_line_error(run.err)
     run = qa("ask", "--file", "-", "--skip-bad", stdin=stdin)
     assert run.code == 0 and [r["id"] for r in _records(run.out)] == ["q1", "q2"]
+
+
+def test_a_cp1252_question_file_is_read_as_cp1252_and_said_so(ready_index: Paths, qa) -> None:
+    question = LIGHTHOUSE_Q.replace("?", " \u2013 the caf\u00e9 one?")  # an en dash and an accent, as Excel saves them
+    path = _write(ready_index.root, "questions.txt", (question + "\n").encode("cp1252"))
+    run = qa("ask", "--file", str(path))
+    assert run.code == 0, run.err
+    (record,) = _records(run.out)
+    assert record["question"] == question
+    assert "questions.txt: decoded as cp1252" in run.err
+
+
+def test_the_output_may_not_be_the_question_file(ready_index: Paths, qa) -> None:
+    path = _write(ready_index.root, "questions.txt", LIGHTHOUSE_Q + "\n")
+    run = qa("ask", "--file", str(path), "--output", str(path))
+    assert run.code == 2
+    assert "is the question file itself" in one_line_error(run.err)
+    assert path.read_text() == LIGHTHOUSE_Q + "\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("empty.txt", ""), ("comments.txt", "# nothing yet\n\n"), ("header.csv", "id,question\n")]
+)
+def test_a_question_file_with_no_questions_says_so(ready_index: Paths, qa, name: str, text: str) -> None:
+    run = qa("ask", "--file", str(_write(ready_index.root, name, text)))
+    assert run.code == 1
+    assert f"question file {ready_index.root / name} holds no questions" in one_line_error(run.err)
+
+
+def test_a_csv_row_with_an_id_and_no_question_gets_its_record(ready_index: Paths, qa) -> None:
+    path = _write(ready_index.root, "q.csv", f"id,question\na,{LIGHTHOUSE_Q}\nb,\n,\n")
+    run = qa("ask", "--file", str(path))
+    assert run.code == 0, run.err
+    records = _records(run.out)
+    assert [r["id"] for r in records] == ["a", "b"]  # the blank row is no question; b is one left empty
+    assert records[1]["answered"] is False and records[1]["notice"] == NO_WORDS
