@@ -402,9 +402,12 @@ class Conversation:
         words = tokens(turn.question)
         name = turn.names[-1]
         at = _wh_end(words)
+        verb_after: set[int] = set()  # where a subject right after "did" / "will" may start: a bare verb follows it
         if at is not None and at + 1 < len(words) and words[at].lower() in AUX:
             subject = _bare(words[at + 1]) if words[at + 1].lower() != "the" or at + 2 >= len(words) else words[at + 2]
             name = next((n for n in turn.names if n.split()[0] == _bare(subject)), name)
+            if words[at].lower() in DO:
+                verb_after = {at + 1, at + 2}
         first = name.split()[0]
         for i, w in enumerate(words):
             if _bare(w) == first and " ".join(_bare(x) for x in words[i : i + len(name.split())]) == name:
@@ -414,7 +417,9 @@ class Conversation:
                 k = j
                 while k < len(words) and words[k][:1].islower() and words[k] not in STOP and not _is_verbish(words[k]):
                     k += 1
-                ends = k == len(words) or words[k] in {"?", ",", "."} or words[k].lower() in PREPOSITIONS
+                verb = i in verb_after and k > j  # "how much did the Tolland library cost?": "cost" is the verb
+                k -= verb
+                ends = verb or k == len(words) or words[k] in {"?", ",", "."} or words[k].lower() in PREPOSITIONS
                 if k - j > 2 or not ends or i == 0 or words[i - 1].lower() != "the":
                     return name
                 lead = ["the"] if k > j and i > 0 and words[i - 1].lower() == "the" else []

@@ -51,6 +51,12 @@ class TestPronouns:
         out = read("What is the route of the Amber Line bus?", "How much will it cost?")
         assert out == "How much will the Amber Line bus cost?"
 
+    @pytest.mark.parametrize("verb", ["cost", "open", "hire"])
+    def test_it_after_a_rewrite_is_the_thing_not_its_verb(self, verb: str) -> None:
+        # the second turn reads "How much did the Marlow library <verb>?": the verb after "did" is no part of the name
+        out = read("Who designed the Marlow library?", f"How much did it {verb}?", "When did it close?")
+        assert out == "When did the Marlow library close?"
+
     def test_they_is_the_organisation(self) -> None:
         out = read("Why did Pellucid Mining close the Dunmore pit?", "how many workers did they lay off?")
         assert out is not None and "Pellucid Mining" in out and "they" not in out.split()
