@@ -390,6 +390,11 @@ class Conversation:
                     yield from (n for n in reversed(pool) if n != best)
             elif turn.names:
                 yield self._thing(turn) if not person else _longest_last(turn.names)
+            elif not person and not self.topic and (unnamed := _unnamed_thing(tokens(turn.question), avoid)):
+                # "how much did the museum pay for the telescope?" … "who built it?" (with a known topic, a
+                # pronoun that the last turn names nothing for is the topic: CANARD F1 0.487 vs 0.483)
+                yield unnamed
+                return
             if not person and turn.names:
                 return
         if self.topic:
@@ -590,7 +595,10 @@ def _after_own_name(body: list[str], i: int) -> bool:
     if names(body[:i]):
         return True
     start = _wh_end(body) or 0
-    return any(s >= start and e <= i for s, e in _noun_runs(body[:i]) if not _is_verbish(body[e - 1].lower()))
+    verb_at = 1 if body and body[0].lower() == "who" else -1  # "who built it?": "built" is the verb, no antecedent
+    return any(
+        s >= start and e <= i and s != verb_at for s, e in _noun_runs(body[:i]) if not _is_verbish(body[e - 1].lower())
+    )
 
 
 def _one_is_noun(low: list[str], i: int) -> bool:
@@ -671,6 +679,26 @@ def _merge_possessors(words: Sequence[str], runs: list[tuple[int, int]]) -> list
         else:
             out.append((start, end))
     return out
+
+
+def _unnamed_thing(words: list[str], avoid: str) -> str | None:
+    """The thing a question without names is about: its last noun phrase led by "the" or a demonstrative ("the
+    telescope"), not the one it asks for, nor the bare verb after a did/will question's subject; None when the
+    question being read already holds that noun (``avoid``)."""
+    body = [w for w in words if w not in {"?", "."}]
+    at = _wh_end(body) or 0
+    do = at < len(body) and body[at].lower() in DO
+    for start, end in reversed(_noun_runs(body)):
+        if start < at or body[start].lower() not in {"the", *DEMONSTRATIVE}:
+            continue
+        if do and start == at + 1:  # "did the museum pay": the run's last word is the verb
+            end -= 1
+        if end - start < 2:
+            continue
+        if body[end - 1].lower() in avoid.split():
+            return None
+        return join(["the", *body[start + 1 : end]])
+    return None
 
 
 def _is_verbish(word: str) -> bool:

@@ -57,6 +57,21 @@ class TestPronouns:
         out = read("Who designed the Marlow library?", f"How much did it {verb}?", "When did it close?")
         assert out == "When did the Marlow library close?"
 
+    @pytest.mark.parametrize(
+        ("first", "then", "expected"),
+        [
+            ("How much did the museum pay for the telescope?", "Who built it?", "Who built the telescope?"),
+            ("Why did the council delay the vote?", "when will it happen?", "When will the vote happen?"),
+            ("When did the depot open?", "who runs it?", "Who runs the depot?"),
+        ],
+    )
+    def test_it_is_the_thing_a_question_without_names_was_about(self, first: str, then: str, expected: str) -> None:
+        assert read(first, then) == expected
+
+    def test_with_a_topic_it_is_the_topic_when_the_last_turn_names_nothing(self) -> None:
+        out = read("What did the critics say about the album?", "Did it sell well?", topic="Ferrous Dawn")
+        assert out == "Did Ferrous Dawn sell well?"
+
     def test_they_is_the_organisation(self) -> None:
         out = read("Why did Pellucid Mining close the Dunmore pit?", "how many workers did they lay off?")
         assert out is not None and "Pellucid Mining" in out and "they" not in out.split()
