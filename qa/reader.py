@@ -106,9 +106,8 @@ class Reader:
 
         return cls(_base(folder), folder / TOKENIZER_FILE, head)
 
-    def _batches(self, pairs: Sequence[tuple[str, str]], batch: int, run: bool = True):
-        """(positions, encodings, the base's states, mask) per batch of similar length; with ``run`` False, the base
-        model's feed instead of its states."""
+    def _batches(self, pairs: Sequence[tuple[str, str]], batch: int):
+        """(positions, encodings, the base's states, mask) per batch of similar length."""
         import numpy as np
 
         encodings = self.tokenizer.encode_batch([(q[:400], s) for q, s in pairs])
@@ -125,7 +124,7 @@ class Reader:
                 types[r, : len(e.ids)] = e.type_ids
                 mask[r, : len(e.ids)] = 1
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            yield idx, [encodings[i] for i in idx], self.base.run(None, feed)[0] if run else feed, mask
+            yield idx, [encodings[i] for i in idx], self.base.run(None, feed)[0], mask
 
     def states(self, pairs: Sequence[tuple[str, str]], batch: int = 32) -> list[Any]:
         """The base model's token states of each pair (for training the head)."""
@@ -149,21 +148,24 @@ class Reader:
         read pairs side by side, and beside the caller), as futures in the pairs' order."""
         if not pairs or self.head is None:
             return [_done(None) for _ in pairs]
-        out: list[Any] = [None] * len(pairs)
-        for one in self._batches(pairs, 1, run=False):
-            out[one[0][0]] = self._pool().submit(self._read_one, one)
-        return out
+        # Tokenized on the reader's threads too, one pair at a time: ``encode_batch`` hands even two pairs to the
+        # tokenizer's own thread pool and waits for it, which was a tenth of a question file's main thread.
+        return [self._pool().submit(self._read_pair, pair) for pair in pairs]
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._threads is None:
             self._threads = ThreadPoolExecutor(thread_count(), thread_name_prefix="qa-read")
         return self._threads
 
-    def _read_one(self, batch: tuple) -> Read:
-        """The read of a batch of one pair, from ``_batches(pairs, 1, run=False)``."""
+    def _read_pair(self, pair: tuple[str, str]) -> Read:
+        """One pair read alone: tokenized as ``_batches`` tokenizes it, the base, then the head."""
         import numpy as np
 
-        _, (encoding,), feed, mask = batch
+        question, sentence = pair
+        encoding = self.tokenizer.encode(question[:400], sentence)
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        mask = np.ones_like(ids)
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.asarray([encoding.type_ids], np.int64)}
         states = self.base.run(None, feed)[0]
         starts, ends = self.head.run(None, {"states": states, "mask": mask.astype(np.float32)})
         return _decode(encoding, starts[0], ends[0])
