@@ -219,7 +219,8 @@ def index() -> None:
 @index.command("build")
 @path_options
 @click.option("--full", is_flag=True, help="Re-embed every article instead of reusing unchanged ones.")
-@click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for another build.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds to wait for another build.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(1, 256), help="Embed with N local worker processes (Dask).")
 @click.option("--cluster", metavar="tcp://HOST:PORT", help="Embed on the workers of this Dask scheduler.")
 @click.option("--watch", is_flag=True, help="Then keep watching the folder, as `qa index watch` does.")
@@ -538,6 +539,8 @@ def show(source: str, seeds: Path | None, index: Path | None, model: str | None)
     from qa import stores
     from qa.render import safe
 
+    if not source.strip():
+        raise click.UsageError("give the article to show, as `qa index list` names it")
     settings = _settings(seeds=seeds, index=index, model=model)
     version = stores.of(settings).open()
     try:

@@ -49,6 +49,16 @@ class TestAskErrors:
         assert run.code == 2 and run.out == ""
         assert "the question is empty" in one_line_error(run.err)
 
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [(["show", ""], "give the article to show"), (["index", "build", "--wait", "-5"], "not in the range x>=0")],
+        ids=["show-nothing", "negative-wait"],
+    )
+    def test_an_empty_or_negative_value_is_a_usage_error(self, qa, args: list[str], message: str) -> None:
+        run = qa(*args)
+        assert run.code == 2 and run.out == ""
+        assert message in one_line_error(run.err)
+
     def test_a_missing_seeds_folder_names_it_and_the_index(self, ready_index: Paths, qa, tmp_path: Path) -> None:
         missing = tmp_path / "nonexistent"
         run = qa("ask", QUESTION, "--seeds", str(missing))
