@@ -511,6 +511,8 @@ class Conversation:
             return [*body[:start], *phrase, *body[end:]]
         # a name: in place of the previous question's name (or pronoun resolved to one)
         runs = _merge_possessors(body, _noun_runs(body, split_caps=True))
+        if plow[:1] == ["who"]:  # "who runs Corvel Bank?": the word after "who" is the verb, no part of a name
+            runs = [(max(s, 2) if s == 1 else s, e) for s, e in runs if e > 2 or s != 1]
         new_cap = _is_cap(phrase[0]) or (phl[0] in DETERMINERS and len(phrase) > 1 and _is_cap(phrase[1]))
         wh_end = _wh_end(body) or 0
         subject_at = wh_end + 1 if wh_end < len(plow) and plow[wh_end] in AUX else -1
@@ -531,8 +533,23 @@ class Conversation:
         if not scored:
             return [*body, "(", *phrase, ")"]
         _, start, end = max(scored)
-        if end == len(body) and end - start > 1 and subject_at == start and plow[wh_end] in DO:
-            end -= 1  # "did its cable arm lose": the last word is the verb
+        if end - start > 1 and subject_at == start and plow[wh_end] in DO and not _is_cap(body[end - 1]):
+            end -= 1  # "did its cable arm lose", "did the mayor call it": the last word is the verb
+        elif _is_cap(body[end - 1]) and phl[-1].isalpha() and not _is_cap(phrase[-1]):
+            # "the Dunmore | sheriff" and "what about Harwick's mayor?": a phrase with a noun of its own takes the
+            # place of the noun after the name too (one word: "the Corrin ferry | enter service")
+            nxt = next((r for r in runs if r[0] == end), None)
+            # after "did <subject>", a one-word run is the verb unless an auxiliary follows it ("does the Tolland
+            # library have?" but "did Orla Pym tell the inquiry?")
+            verb = subject_at == start and plow[wh_end] in DO and nxt is not None and nxt[1] - nxt[0] == 1
+            verb = verb and not (nxt is not None and nxt[1] < len(plow) and plow[nxt[1]] in AUX)
+            if nxt is not None and not verb and not _is_cap(body[end]) and plow[end] not in DETERMINERS:
+                end += 1
+        elif (
+            _is_cap(body[end - 1]) and plow[start] == "the" and all(_is_cap(w) for w in phrase)
+            and end < len(body) and body[end][:1].islower() and any(r[0] == end for r in runs)
+        ):  # fmt: skip
+            phrase = [body[start], *phrase]  # "the Dunmore sheriff" and "and Harwick?": the Harwick sheriff
         span = body[start:end]
         keep: list[str] = []
         owner = [k for k, w in enumerate(span) if _POSSESSIVE.match(w)]

@@ -141,6 +141,24 @@ class TestAndWhatAbout:
     def test_a_name_takes_the_previous_names_place(self) -> None:
         assert read("Where did Lorna record her part?", "and Felix Arden?") == "Where did Felix Arden record her part?"
 
+    @pytest.mark.parametrize(
+        ("first", "then", "expected"),
+        [
+            ("Who is the Dunmore sheriff?", "and Harwick's mayor?", "Who is Harwick's mayor?"),
+            ("Who is the Dunmore sheriff?", "and Harwick?", "Who is the Harwick sheriff?"),
+            ("When will the Corrin ferry enter service?", "and the Maren ferry?",
+             "When will the Maren ferry enter service?"),
+            ("How much did the Tolland library cost?", "and the Kelso bridge?", "How much did the Kelso bridge cost?"),
+            ("How many books does the Tolland library have?", "what about the Kelso bridge?",
+             "How many books does the Kelso bridge have?"),
+            ("What did the mayor call it?", "and the river?", "What did the river call it?"),
+            ("Who runs Corvel Bank?", "and Halden Trust?", "Who runs Halden Trust?"),
+        ],
+    )  # fmt: skip
+    def test_a_phrase_takes_the_whole_place_of_the_one_it_replaces(self, first: str, then: str, expected: str) -> None:
+        # a name with its own noun replaces the name and its noun; a bare name keeps the noun; the verb stays
+        assert read(first, then) == expected
+
     def test_what_about_a_name(self) -> None:
         out = read("What did Mayor Quist say about the strike?", "what about Councillor Berin?")
         assert out is not None and "Councillor Berin" in out and "strike" in out and "Quist" not in out
