@@ -249,9 +249,11 @@ class Conversation:
             return None
         if not any(w[:1].isalnum() for w in body):
             return None
-        # a bare "when?", "how much?", "why was that?"
+        # a bare "when?", "how much?", "why was that?", "by how much?"
         if blow[0] in WH and prev and self._is_bare(blow):
             return self._bare_wh(body, prev)
+        if len(blow) > 1 and blow[0] in PREPOSITIONS and blow[1] in WH and prev and self._is_bare(blow[1:]):
+            return [body[0], *self._bare_wh(body[1:], prev)]
         return self._resolve(body, explicit=False)
 
     def _is_bare(self, blow: list[str]) -> bool:
@@ -265,6 +267,8 @@ class Conversation:
         new_wh = body[:lead]
         pbody = [w for w in prev if w not in {"?", "."}]
         i = _wh_end(pbody)
+        if i is None and pbody and pbody[0].lower() in AUX:  # "did X sign it?" -> "when did X sign it?"
+            return [*new_wh, pbody[0].lower(), *pbody[1:]]
         if i is None:
             return [*new_wh, *_subject(pbody)]
         if i < len(pbody) and pbody[i].lower() in AUX:
@@ -417,8 +421,9 @@ class Conversation:
         for i, w in enumerate(words):
             if _bare(w) == first and " ".join(_bare(x) for x in words[i : i + len(name.split())]) == name:
                 j = i + len(name.split())
+                named = f"the {name}" if i > 0 and words[i - 1].lower() == "the" else name  # "the Halvern Otters"
                 if _bare(words[j - 1]) != words[j - 1]:
-                    return name
+                    return named
                 k = j
                 while k < len(words) and words[k][:1].islower() and words[k] not in STOP and not _is_verbish(words[k]):
                     k += 1
@@ -426,9 +431,8 @@ class Conversation:
                 k -= verb
                 ends = verb or k == len(words) or words[k] in {"?", ",", "."} or words[k].lower() in PREPOSITIONS
                 if k - j > 2 or not ends or i == 0 or words[i - 1].lower() != "the":
-                    return name
-                lead = ["the"] if k > j and i > 0 and words[i - 1].lower() == "the" else []
-                return " ".join([*lead, name, *words[j:k]])
+                    return named
+                return " ".join(["the", name, *words[j:k]])
         return name
 
     def _context(self) -> str | None:
@@ -544,7 +548,10 @@ class Conversation:
             verb = subject_at == start and plow[wh_end] in DO and nxt is not None and nxt[1] - nxt[0] == 1
             verb = verb and not (nxt is not None and nxt[1] < len(plow) and plow[nxt[1]] in AUX)
             if nxt is not None and not verb and not _is_cap(body[end]) and plow[end] not in DETERMINERS:
-                end += 1
+                # through the phrase's own noun when the run holds it ("the Pellham | school board spend" and "the
+                # Ardley board"), else one word
+                head = [k for k in range(end, nxt[1]) if plow[k] == phl[-1]]
+                end = head[0] + 1 if head else end + 1
         elif (
             _is_cap(body[end - 1]) and plow[start] == "the" and all(_is_cap(w) for w in phrase)
             and end < len(body) and body[end][:1].islower() and any(r[0] == end for r in runs)

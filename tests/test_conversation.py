@@ -159,6 +159,21 @@ class TestAndWhatAbout:
         # a name with its own noun replaces the name and its noun; a bare name keeps the noun; the verb stays
         assert read(first, then) == expected
 
+    @pytest.mark.parametrize(
+        ("first", "then", "expected"),
+        [
+            ("Did Governor Ana Ruiz sign the water bill?", "When?", "When did Governor Ana Ruiz sign the water bill?"),
+            ("Is the Marlow bridge closing for repairs?", "when?", "When is the Marlow bridge closing for repairs?"),
+            ("Did Carrow Transit raise bus fares?", "By how much?", "By how much did Carrow Transit raise bus fares?"),
+            ("How much did the Pellham school board spend on buses?", "and the Ardley board?",
+             "How much did the Ardley board spend on buses?"),
+            ("Did the Halvern Otters win last night?", "Who do they play next?", "Who do the Halvern Otters play next?"),
+            ("Who owns the Tidewell Gazette?", "What is its circulation?", "What is the Tidewell Gazette's circulation?"),
+        ],
+    )  # fmt: skip
+    def test_yes_no_questions_prepositions_and_the(self, first: str, then: str, expected: str) -> None:
+        assert read(first, then) == expected
+
     def test_what_about_a_name(self) -> None:
         out = read("What did Mayor Quist say about the strike?", "what about Councillor Berin?")
         assert out is not None and "Councillor Berin" in out and "strike" in out and "Quist" not in out
