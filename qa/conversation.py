@@ -272,6 +272,9 @@ class Conversation:
         if i is None:
             return [*new_wh, *_subject(pbody)]
         if i < len(pbody) and pbody[i].lower() in AUX:
+            lead = 2 if pbody[0].lower() == "how" and len(pbody) > 1 and pbody[1].lower() in HOW_WORDS else 1
+            if i > lead and pbody[i].lower() not in DO:  # "how many teachers were laid off?": they are its subject
+                return [*new_wh, pbody[i], *pbody[lead:i], *pbody[i + 1 :]]
             return [*new_wh, *pbody[i:]]
         # a subject question ("who wrote the ruling?"): the new question word about the whole of it
         return [*new_wh, "(", *pbody, ")"]
@@ -568,6 +571,8 @@ class Conversation:
             keep = [body[start]]
         elif start == wh_end or plow[start] not in DETERMINERS:
             phrase = [w for w in phrase if w.lower() not in POSSESSIVE_PRONOUN] or phrase
+            if phl[0] in DETERMINERS and len(phrase) > 1 and any(e == start and plow[s] in DETERMINERS for s, e in runs):
+                phrase = phrase[1:]  # "the Greystone | mayoral race" and "the council race": one "the"
         self._slot = (start, start + len(keep) + len(phrase))
         return [*body[:start], *keep, *phrase, *body[end:]]
 

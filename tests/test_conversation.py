@@ -169,6 +169,8 @@ class TestAndWhatAbout:
              "How much did the Ardley board spend on buses?"),
             ("Did the Halvern Otters win last night?", "Who do they play next?", "Who do the Halvern Otters play next?"),
             ("Who owns the Tidewell Gazette?", "What is its circulation?", "What is the Tidewell Gazette's circulation?"),
+            ("How many teachers were laid off in Avon Heights?", "Why?", "Why were teachers laid off in Avon Heights?"),
+            ("Who won the Greystone mayoral race?", "What about the council race?", "Who won the Greystone council race?"),
         ],
     )  # fmt: skip
     def test_yes_no_questions_prepositions_and_the(self, first: str, then: str, expected: str) -> None:
