@@ -64,6 +64,8 @@ ORG_WORDS = {
     "times", "post", "records", "media", "airlines", "motors", "network", "service", "services", "show", "festival",
     "awards", "cup", "championships", "championship", "open", "games", "olympics", "series", "album", "film",
 }  # fmt: skip
+# Stop words that are verbs: a noun run after "did <subject>" that one of them ends holds no verb of its own
+STOP_VERBS = {*AUX, "get", "got", "say", "said", "says", "done", "doing", "being", "am", "happen", "happened", "happens"}
 LEADS = {"and", "so", "but", "also", "then", "ok", "okay", "now"}  # "and …?" / "so …?" openers
 WHAT_ABOUT = (("what", "about"), ("how", "about"), ("what", "of"))
 _NAME_JOINERS = {"of", "the", "and", "&", "de", "du", "la", "le", "van", "von", "der", "for", "on"}
@@ -386,7 +388,10 @@ class Conversation:
                 q = tokens(turn.question)
                 if q and q[0].lower() in {"who", "which", "whom"}:
                     yield turn.answer
-            pool = [n for n in turn.names if is_person(n) == person and n.lower() not in avoid]
+            pool = [
+                n for n in turn.names
+                if is_person(n) == person and n.lower() not in avoid and not (person and _after_the(turn.question, n))
+            ]  # fmt: skip
             described = _described(tokens(turn.question)) if person else None
             if described:  # the person the previous question asked for comes before the names it used
                 yield described
@@ -395,8 +400,11 @@ class Conversation:
                 yield best
                 if person:
                     yield from (n for n in reversed(pool) if n != best)
+            elif turn.names and person:  # no person named: a role the name qualifies ("the Dunmore sheriff")
+                role = self._thing(turn)
+                yield role if role.split()[-1][:1].islower() else _longest_last(turn.names)
             elif turn.names:
-                yield self._thing(turn) if not person else _longest_last(turn.names)
+                yield self._thing(turn)
             elif not person and not self.topic and (unnamed := _unnamed_thing(tokens(turn.question), avoid)):
                 # "how much did the museum pay for the telescope?" … "who built it?" (with a known topic, a
                 # pronoun that the last turn names nothing for is the topic: CANARD F1 0.487 vs 0.483)
@@ -431,8 +439,10 @@ class Conversation:
                 while k < len(words) and words[k][:1].islower() and words[k] not in STOP and not _is_verbish(words[k]):
                     k += 1
                 verb = i in verb_after and k > j  # "how much did the Tolland library cost?": "cost" is the verb
+                verb = verb and not (k < len(words) and words[k].lower() in STOP_VERBS)  # "... sheriff say"
                 k -= verb
                 ends = verb or k == len(words) or words[k] in {"?", ",", "."} or words[k].lower() in PREPOSITIONS
+                ends = ends or words[k].lower() in STOP_VERBS  # "the Dunmore sheriff | say"
                 if k - j > 2 or not ends or i == 0 or words[i - 1].lower() != "the":
                     return named
                 return " ".join(["the", name, *words[j:k]])
@@ -540,7 +550,8 @@ class Conversation:
         if not scored:
             return [*body, "(", *phrase, ")"]
         _, start, end = max(scored)
-        if end - start > 1 and subject_at == start and plow[wh_end] in DO and not _is_cap(body[end - 1]):
+        verb_after = end < len(plow) and plow[end] in STOP_VERBS  # "did the mayor say": the verb ended the run
+        if end - start > 1 and subject_at == start and plow[wh_end] in DO and not _is_cap(body[end - 1]) and not verb_after:
             end -= 1  # "did its cable arm lose", "did the mayor call it": the last word is the verb
         elif _is_cap(body[end - 1]) and phl[-1].isalpha() and not _is_cap(phrase[-1]):
             # "the Dunmore | sheriff" and "what about Harwick's mayor?": a phrase with a noun of its own takes the
@@ -612,11 +623,15 @@ def _short(answer: str | None) -> str | None:
     return answer if len(answer.split()) <= 6 else None
 
 
+_SAYING = {"say", "said", "says", "tell", "told", "mean", "meant", "announce", "announced", "claim", "claimed"}
+
+
 def _dummy_it(low: list[str], i: int) -> bool:
     """An "it" that points at nothing: "is it true that", "how long did it take", "it is said"."""
     nxt = low[i + 1] if i + 1 < len(low) else ""
     after = low[i + 2] if i + 2 < len(low) else ""
-    return (nxt in {"take", "takes", "took"} and "long" in low[:i]) or after in {"that", "to"} and nxt in AUX
+    said = i > 0 and low[i - 1] in _SAYING  # "when did he say it?": what was said, not a thing named before
+    return said or (nxt in {"take", "takes", "took"} and "long" in low[:i]) or after in {"that", "to"} and nxt in AUX
 
 
 def _after_own_name(body: list[str], i: int) -> bool:
@@ -710,6 +725,11 @@ def _merge_possessors(words: Sequence[str], runs: list[tuple[int, int]]) -> list
     return out
 
 
+def _after_the(question: str, name: str) -> bool:
+    """Whether ``name`` stands after "the" in ``question`` ("the Dunmore sheriff"): a modifier, not a person."""
+    return re.search(rf"\bthe\s+{re.escape(name)}\b", question, re.IGNORECASE) is not None
+
+
 def _unnamed_thing(words: list[str], avoid: str) -> str | None:
     """The thing a question without names is about: its last noun phrase led by "the" or a demonstrative ("the
     telescope"), not the one it asks for, nor the bare verb after a did/will question's subject; None when the
@@ -720,8 +740,8 @@ def _unnamed_thing(words: list[str], avoid: str) -> str | None:
     for start, end in reversed(_noun_runs(body)):
         if start < at or body[start].lower() not in {"the", *DEMONSTRATIVE}:
             continue
-        if do and start == at + 1:  # "did the museum pay": the run's last word is the verb
-            end -= 1
+        if do and start == at + 1 and not (end < len(body) and body[end].lower() in STOP_VERBS):
+            end -= 1  # "did the museum pay": the run's last word is the verb
         if end - start < 2:
             continue
         if body[end - 1].lower() in avoid.split():

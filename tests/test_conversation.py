@@ -72,6 +72,13 @@ class TestPronouns:
         out = read("What did the critics say about the album?", "Did it sell well?", topic="Ferrous Dawn")
         assert out == "Did Ferrous Dawn sell well?"
 
+    def test_he_is_the_role_a_name_qualifies(self) -> None:
+        out = read("What did the Dunmore sheriff say about the jail?", "Is he running again?")
+        assert out == "Is the Dunmore sheriff running again?"
+
+    def test_what_was_said_is_no_thing_named_before(self) -> None:
+        assert read("What did Ezra Holm say about the tolls?", "when did he say it?") == "When did Ezra Holm say it?"
+
     def test_they_is_the_organisation(self) -> None:
         out = read("Why did Pellucid Mining close the Dunmore pit?", "how many workers did they lay off?")
         assert out is not None and "Pellucid Mining" in out and "they" not in out.split()
@@ -153,6 +160,7 @@ class TestAndWhatAbout:
              "How many books does the Kelso bridge have?"),
             ("What did the mayor call it?", "and the river?", "What did the river call it?"),
             ("Who runs Corvel Bank?", "and Halden Trust?", "Who runs Halden Trust?"),
+            ("What did the mayor say about the strike?", "and the governor?", "What did the governor say about the strike?"),
         ],
     )  # fmt: skip
     def test_a_phrase_takes_the_whole_place_of_the_one_it_replaces(self, first: str, then: str, expected: str) -> None:
