@@ -442,8 +442,9 @@ class Conversation:
                 verb = verb and not (k < len(words) and words[k].lower() in STOP_VERBS)  # "... sheriff say"
                 k -= verb
                 ends = verb or k == len(words) or words[k] in {"?", ",", "."} or words[k].lower() in PREPOSITIONS
-                ends = ends or words[k].lower() in STOP_VERBS  # "the Dunmore sheriff | say"
-                if k - j > 2 or not ends or i == 0 or words[i - 1].lower() != "the":
+                before_verb = k < len(words) and words[k].lower() in STOP_VERBS  # "the Dunmore sheriff | say"
+                ends = ends or before_verb
+                if k - j > 2 + before_verb or not ends or i == 0 or words[i - 1].lower() != "the":
                     return named
                 return " ".join(["the", name, *words[j:k]])
         return name

@@ -76,6 +76,10 @@ class TestPronouns:
         out = read("What did the Dunmore sheriff say about the jail?", "Is he running again?")
         assert out == "Is the Dunmore sheriff running again?"
 
+    def test_it_is_the_whole_thing_before_the_verb(self) -> None:
+        out = read("What does the Ravenhill rent control law do?", "Who voted against it?")
+        assert out == "Who voted against the Ravenhill rent control law?"
+
     def test_what_was_said_is_no_thing_named_before(self) -> None:
         assert read("What did Ezra Holm say about the tolls?", "when did he say it?") == "When did Ezra Holm say it?"
 
