@@ -269,6 +269,10 @@ class TestAsking:
             text = card_text(card)
             assert text.startswith("No confident answer. The closest passages:")
             assert card.answer.passage in text and card.has_class("-unanswered")
+            spanned = Dated(**{**asdict(card.answer), "also_in": (), "short_answer": "Ignatius Wren"})
+            card.show(replace(card.result, answers=(spanned,)))  # a span the reader found: not the answer here
+            await pilot.pause()
+            assert "Ignatius Wren" not in card_text(card)
             empty = await ask(pilot, "?!")
             assert "no words to search for" in card_text(empty)
 

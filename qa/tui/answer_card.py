@@ -182,9 +182,11 @@ class AnswerCard(Widget, can_focus=True):
         if not self.result.answered:
             lines.append(Content("No confident answer. The closest passages:").stylize(NOTICE))
         lines.append(Content(safe(byline(answer))).stylize(HEAD))
-        if short := getattr(answer, "short_answer", None):
+        origin = getattr(answer, "answer_from", None)
+        if (short := getattr(answer, "short_answer", None)) and (self.result.answered or origin):
+            # on a "no confident answer" card a short answer would read as the answer: only the passages are shown
             line = Content(safe(str(short))).stylize(ANSWER)
-            if origin := getattr(answer, "answer_from", None):  # "who wrote …?": the byline, not the passage, answers
+            if origin:  # "who wrote …?": the byline, not the passage, answers
                 line = line + Content(f"  from the article's {origin}").stylize(HEAD)
             lines.append(line)
         lines.append(passage_content(answer))
