@@ -532,6 +532,8 @@ class TestErrors:
             card = app.chat.conversation.cards()[0]
             assert card.has_class("-failed") and "disk on fire" in card_text(card)
             assert app.is_running
+            app.chat.conversation.searching()  # as when a rebuild finishes: a failed card is not asked again
+            assert "disk on fire" in card_text(card) and "searching" not in card_text(card)
 
     async def test_an_unexpected_crash_exits_quietly_with_one_line(
         self, tui_index: Settings, monkeypatch: pytest.MonkeyPatch

@@ -67,7 +67,7 @@ class Conversation(VerticalScroll, can_focus=False):
     def searching(self) -> None:
         """The model is ready: waiting cards are being answered now."""
         for card in self.cards():
-            if card.result is None:
+            if card.result is None and not card.has_class("-failed"):  # a failed question is not asked again
                 card.waiting = "searching…"
 
     def results(self) -> list[Result]:
