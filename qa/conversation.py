@@ -259,14 +259,12 @@ class Conversation:
         return self._resolve(body, explicit=False)
 
     def _is_bare(self, blow: list[str]) -> bool:
-        lead = 2 if blow[0] == "how" and len(blow) > 1 and blow[1] in HOW_WORDS else 1
-        tail = blow[lead:]
+        tail = blow[_wh_lead(blow) :]
         return len(blow) <= MAX_BARE and all(w in AUX | DEMONSTRATIVE | {"it", "so", "exactly", "then"} for w in tail)
 
     def _bare_wh(self, body: list[str], prev: list[str]) -> list[str]:
         """A bare "when?" after "what did the council vote for?" -> "when did the council vote for?"."""
-        lead = 2 if body[0].lower() == "how" and len(body) > 1 and body[1].lower() in HOW_WORDS else 1
-        new_wh = body[:lead]
+        new_wh = body[: _wh_lead(body)]
         pbody = [w for w in prev if w not in {"?", "."}]
         i = _wh_end(pbody)
         if i is None and pbody and pbody[0].lower() in AUX:  # "did X sign it?" -> "when did X sign it?"
@@ -274,7 +272,7 @@ class Conversation:
         if i is None:
             return [*new_wh, *_subject(pbody)]
         if i < len(pbody) and pbody[i].lower() in AUX:
-            lead = 2 if pbody[0].lower() == "how" and len(pbody) > 1 and pbody[1].lower() in HOW_WORDS else 1
+            lead = _wh_lead(pbody)
             if i > lead and pbody[i].lower() not in DO:  # "how many teachers were laid off?": they are its subject
                 return [*new_wh, pbody[i], *pbody[lead:i], *pbody[i + 1 :]]
             return [*new_wh, *pbody[i:]]
@@ -438,12 +436,11 @@ class Conversation:
                 k = j
                 while k < len(words) and words[k][:1].islower() and words[k] not in STOP and not _is_verbish(words[k]):
                     k += 1
-                verb = i in verb_after and k > j  # "how much did the Tolland library cost?": "cost" is the verb
-                verb = verb and not (k < len(words) and words[k].lower() in STOP_VERBS)  # "... sheriff say"
+                before_verb = _before_verb(words, k)  # "the Dunmore sheriff | say"
+                verb = i in verb_after and _drop_verb(words, i, k) < k  # "did the Tolland library cost?": "cost"
                 k -= verb
-                ends = verb or k == len(words) or words[k] in {"?", ",", "."} or words[k].lower() in PREPOSITIONS
-                before_verb = k < len(words) and words[k].lower() in STOP_VERBS  # "the Dunmore sheriff | say"
-                ends = ends or before_verb
+                ends = verb or before_verb or k == len(words) or words[k] in {"?", ",", "."}
+                ends = ends or words[k].lower() in PREPOSITIONS
                 if k - j > 2 + before_verb or not ends or i == 0 or words[i - 1].lower() != "the":
                     return named
                 return " ".join(["the", name, *words[j:k]])
@@ -551,8 +548,7 @@ class Conversation:
         if not scored:
             return [*body, "(", *phrase, ")"]
         _, start, end = max(scored)
-        verb_after = end < len(plow) and plow[end] in STOP_VERBS  # "did the mayor say": the verb ended the run
-        if end - start > 1 and subject_at == start and plow[wh_end] in DO and not _is_cap(body[end - 1]) and not verb_after:
+        if subject_at == start and plow[wh_end] in DO and _drop_verb(body, start, end) < end:
             end -= 1  # "did its cable arm lose", "did the mayor call it": the last word is the verb
         elif _is_cap(body[end - 1]) and phl[-1].isalpha() and not _is_cap(phrase[-1]):
             # "the Dunmore | sheriff" and "what about Harwick's mayor?": a phrase with a noun of its own takes the
@@ -669,15 +665,18 @@ def _wh_end(words: list[str]) -> int | None:
     """Index just past the question's wh-phrase ("how many subscribers", "which judge"), or None."""
     if not words or words[0].lower() not in WH:
         return None
-    i = 1
-    if words[0].lower() == "how" and len(words) > 1 and words[1].lower() in HOW_WORDS:
-        i = 2
+    i = _wh_lead(words)
     if words[0].lower() in {"which", "what", "whose"} or i == 2:
         while i < len(words) and words[i].lower() not in STOP and not _is_verbish(words[i].lower()):
             i += 1
             if i > 4:
                 break
     return i
+
+
+def _wh_lead(words: Sequence[str]) -> int:
+    """How many words the question word takes: two for "how much", "how many", "how long" …, else one."""
+    return 2 if len(words) > 1 and words[0].lower() == "how" and words[1].lower() in HOW_WORDS else 1
 
 
 def _subject(words: list[str]) -> list[str]:
@@ -726,6 +725,20 @@ def _merge_possessors(words: Sequence[str], runs: list[tuple[int, int]]) -> list
     return out
 
 
+def _before_verb(words: Sequence[str], end: int) -> bool:
+    """Whether a stop word that is a verb follows the run ending at ``end`` ("the Dunmore sheriff | say")."""
+    return end < len(words) and words[end].lower() in STOP_VERBS
+
+
+def _drop_verb(words: Sequence[str], start: int, end: int) -> int:
+    """The end of the noun run ``words[start:end]`` that is a did/will question's subject: its last word is the bare
+    verb ("did the museum pay"), so it ends a word sooner, unless the run is one word, its last word is capitalized,
+    or a stop-word verb ended it ("did the mayor say")."""
+    if end - start > 1 and not _is_cap(words[end - 1]) and not _before_verb(words, end):
+        return end - 1
+    return end
+
+
 def _after_the(question: str, name: str) -> bool:
     """Whether ``name`` stands after "the" in ``question`` ("the Dunmore sheriff"): a modifier, not a person."""
     return re.search(rf"\bthe\s+{re.escape(name)}\b", question, re.IGNORECASE) is not None
@@ -741,8 +754,8 @@ def _unnamed_thing(words: list[str], avoid: str) -> str | None:
     for start, end in reversed(_noun_runs(body)):
         if start < at or body[start].lower() not in {"the", *DEMONSTRATIVE}:
             continue
-        if do and start == at + 1 and not (end < len(body) and body[end].lower() in STOP_VERBS):
-            end -= 1  # "did the museum pay": the run's last word is the verb
+        if do and start == at + 1:
+            end = _drop_verb(body, start, end)  # "did the museum pay": the run's last word is the verb
         if end - start < 2:
             continue
         if body[end - 1].lower() in avoid.split():

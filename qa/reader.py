@@ -33,6 +33,7 @@ BASE_OUTPUT = f"/inner/encoder/layer.{BASE_LAYERS - 1}/output/LayerNorm/LayerNor
 BASE_FILE = f"reader-base-{BASE_LAYERS}.onnx"  # written beside the int8 export the first time a reader opens
 MAX_LENGTH = 160  # word pieces of a pair (as trained)
 MAX_SPAN = 30  # word pieces of an answer
+QUESTION_CHARS = 400  # a pair holds at most this much of the question (as trained)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class Reader:
         """(positions, encodings, the base's states, mask) per batch of similar length."""
         import numpy as np
 
-        encodings = self.tokenizer.encode_batch([(q[:400], s) for q, s in pairs])
+        encodings = self.tokenizer.encode_batch([(q[:QUESTION_CHARS], s) for q, s in pairs])
         order = sorted(range(len(pairs)), key=lambda i: len(encodings[i].ids))
         for b in range(0, len(order), batch):
             idx = order[b : b + batch]
@@ -162,7 +163,7 @@ class Reader:
         import numpy as np
 
         question, sentence = pair
-        encoding = self.tokenizer.encode(question[:400], sentence)
+        encoding = self.tokenizer.encode(question[:QUESTION_CHARS], sentence)
         ids = np.asarray([encoding.ids], dtype=np.int64)
         mask = np.ones_like(ids)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.asarray([encoding.type_ids], np.int64)}
