@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from qa.errors import ConfigError, QAError
+from qa.errors import BadQuestionFile, ConfigError, QAError
 from qa.interrupts import deferred_interrupt
 from qa.settings import Settings
 
@@ -404,7 +404,6 @@ def ask(
         )
     if file is not None:
         from qa.batch import read_questions
-        from qa.errors import BadQuestionFile
 
         if output is not None and file != "-" and _same_file(Path(file), output):
             raise click.UsageError(f"--output {output} is the question file itself; write the answers to another file")
