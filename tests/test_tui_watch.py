@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 from tui_fixtures import NEW_ARTICLE, index_copy_fixture, index_fixture, notes, wait_for  # noqa: F401
 
+from qa import store
 from qa.records import Answer
 from qa.settings import Settings
 from qa.tui.app import QAApp
@@ -41,9 +42,16 @@ class TestChangedFiles:
             offer = (CHANGED, "1 file changed — ctrl+r to update", "information")
             await wait_for(pilot, lambda: offer in notes(app), timeout=10, what="the offer")
             assert not app.chat.engine.building  # offered, not run
+            # The notification goes; the status bar keeps saying the index is behind the folder until a rebuild.
+            bar = app.query_one(StatusBar)
+            assert bar.stale == "1 file changed · ctrl+r"
+            app.clear_notifications()
+            await pilot.pause()
+            assert bar.stale == "1 file changed · ctrl+r"
             await pilot.press("ctrl+r")
             await wait_for(pilot, lambda: app.query_one(StatusBar).info.startswith("6 articles"), what="the rebuild")
             assert app.chat.watcher.pending == set()
+            assert bar.stale == ""
             card = await ask(pilot, "who relit the Gullpoint lighthouse?")
             assert card.answer.source == name
 
@@ -72,6 +80,23 @@ class TestChangedFiles:
             (tui_index_copy.seeds / "library.txt").unlink()
             await wait_for(pilot, lambda: app.query_one(StatusBar).info.startswith("4 articles"), timeout=30,
                            what="the automatic rebuild")  # fmt: skip
+
+
+    async def test_a_failed_rebuild_keeps_the_changed_files_mark(self, tui_index_copy: Settings) -> None:
+        app = QAApp(tui_index_copy)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.chat.engine.ready, what="the model")
+            bar = app.query_one(StatusBar)
+            name, text = NEW_ARTICLE
+            (tui_index_copy.seeds / name).write_text(text, encoding="utf-8")
+            await wait_for(pilot, lambda: bar.stale == "1 file changed · ctrl+r", timeout=10, what="the mark")
+            with store.build_lock(tui_index_copy.index):  # another build holds the index: this rebuild fails
+                await pilot.press("ctrl+r")
+                await wait_for(pilot, lambda: "Rebuild failed" in {t for t, _, _ in notes(app)}, what="the failure")
+            await pilot.pause()
+            assert bar.stale == "1 file changed · ctrl+r"  # the file is still not in the index
+            region = app.query_one("#stale").region
+            assert region.width >= len(bar.stale) and region.right <= app.query_one("#info").region.x  # not cut
 
 
 class TestOriginal:

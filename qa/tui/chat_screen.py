@@ -142,9 +142,13 @@ class ChatScreen(Screen[None]):
             self.status_bar.set_state("ready (rebuild failed)" if self.engine.ready else "no index", "error")
             if self.engine.ready:
                 self.conversation.searching()  # what waited for the rebuild is answered from the old index
-            self.watcher.index_ready()
+            self.watcher.index_ready(failed=True)
         elif event.during == "ask" and (card := self.conversation.card(event.key or 0)):
             card.fail(f"Could not answer: {event.text}")
+
+    @on(FolderWatcher.Pending)
+    def files_pending(self, event: FolderWatcher.Pending) -> None:
+        self.status_bar.set_stale(event.count)
 
     # -- the selected card: the focused one, else the newest answered -----------------------------------------
     def _selected(self) -> AnswerCard | None:

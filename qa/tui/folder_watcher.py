@@ -52,12 +52,20 @@ class FolderWatcher(Widget):
     class Failed(Message):
         text: str
 
+    @dataclass
+    class Pending(Message):
+        """How many files changed since the last rebuild started (0 once one starts): a lasting mark, where the
+        offer is a notification that goes."""
+
+        count: int
+
     def __init__(self, settings: Settings, engine: Engine) -> None:
         super().__init__()
         self.settings = settings
         self.engine = engine
         self.auto = settings.auto_update
         self.pending: set[str] = set()
+        self._reading: set[str] = set()  # what the running rebuild was started for (pending again if it fails)
 
     def on_mount(self) -> None:
         self._watch()
@@ -81,6 +89,7 @@ class FolderWatcher(Widget):
     def on_folder_watcher_changed(self, event: FolderWatcher.Changed) -> None:
         event.stop()
         self.pending.update(c.path for c in event.changed)
+        self.post_message(self.Pending(len(self.pending)))
         self._offer()
 
     def on_folder_watcher_failed(self, event: FolderWatcher.Failed) -> None:
@@ -101,10 +110,17 @@ class FolderWatcher(Widget):
     # -- called by the chat screen ------------------------------------------------------------------------------
     def rebuilding(self) -> None:
         """A rebuild started: it reads the folder as it is now."""
+        self._reading = set(self.pending)
         self.pending.clear()
+        self.post_message(self.Pending(0))
 
-    def index_ready(self) -> None:
-        """A load or rebuild ended: files that changed while it ran are offered (or rebuilt) now."""
+    def index_ready(self, failed: bool = False) -> None:
+        """A load or rebuild ended: files that changed while it ran are offered (or rebuilt) now. After a failed
+        rebuild the files it was started for are still not in the index."""
+        if failed and self._reading:
+            self.pending |= self._reading
+            self.post_message(self.Pending(len(self.pending)))
+        self._reading = set()
         if self.auto and self.pending:
             self._offer()
 

@@ -11,9 +11,13 @@ from qa.render import safe
 from qa.tui.engine import IndexInfo
 
 
-def info_text(info: IndexInfo) -> str:
+def info_text(info: IndexInfo, short: bool = False) -> str:
+    """What the index holds; ``short``: the counts only (the filters or the changed-files mark need the room)."""
+    counts = f"{info.articles} articles · {info.chunks} chunks"
+    if short:
+        return counts
     built = info.built_at.replace("T", " ").removesuffix("Z")[:16]
-    return f"{info.articles} articles · {info.chunks} chunks · {info.model} · built {built} UTC"
+    return f"{counts} · {info.model} · built {built} UTC"
 
 
 class StatusBar(Horizontal):
@@ -26,10 +30,13 @@ class StatusBar(Horizontal):
         self._info = Label(Content(""), id="info")
         self._filters = Label(Content(""), id="filters")  # the active filters (qa.tui.filter_line), hidden when none
         self._filters.display = False
+        self._stale = Label(Content(""), id="stale")  # files changed since the index was built, hidden when none
+        self._stale.display = False
         self.index: IndexInfo | None = None  # what the info text was made from
 
     def compose(self) -> ComposeResult:
         yield self._state
+        yield self._stale
         yield self._filters
         yield self._info
 
@@ -54,7 +61,24 @@ class StatusBar(Horizontal):
         """The active filters ("since 2005-03-01, section politics"), or "" for none."""
         self._filters.update(Content(safe(f"filters: {text}" if text else "")))
         self._filters.display = bool(text)
+        self._show_info()
+
+    @property
+    def stale(self) -> str:
+        return str(self._stale.content)
+
+    def set_stale(self, changed: int) -> None:
+        """How many files in the articles folder changed since the index was built (0: none, the mark goes)."""
+        text = f"{changed} file{'s' * (changed != 1)} changed · ctrl+r" if changed else ""
+        self._stale.update(Content(text))
+        self._stale.display = bool(changed)
+        self._show_info()
 
     def set_info(self, info: IndexInfo) -> None:
         self.index = info
-        self._info.update(Content(safe(info_text(info))))
+        self._show_info()
+
+    def _show_info(self) -> None:
+        if self.index is not None:
+            short = bool(self._filters.display or self._stale.display)
+            self._info.update(Content(safe(info_text(self.index, short))))
