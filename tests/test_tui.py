@@ -303,8 +303,10 @@ class TestSourceView:
                 == "Marrowfield harbour commission approves dredging plan"
             )
             assert screen.query_one("#source-meta", Static).content.plain == "harbour.txt"
-            await pilot.press("escape")
-            assert not isinstance(app.screen, SourceScreen) and app.focused is card
+            await pilot.press("escape")  # back in the question box: the next letters are a question, not card keys
+            assert not isinstance(app.screen, SourceScreen) and app.focused is app.chat.question
+            await pilot.press("shift+tab", *"what")  # a letter that is not a card key starts a question from a card
+            assert app.focused is app.chat.question and app.chat.question.value == "what"
 
     async def test_double_click_opens_the_card(self, tui_index: Settings) -> None:
         app = QAApp(tui_index)
@@ -453,6 +455,12 @@ class TestHabits:
             assert isinstance(app.screen, ConfirmDialog)
             await pilot.press("n")
             assert len(app.chat.conversation.cards()) == 1 and app.focused is app.chat.question
+            # Typing on without looking: the first other letter answers no, and the question lands in the box.
+            await pilot.press("ctrl+l", *"how many")
+            await pilot.pause()
+            assert not isinstance(app.screen, ConfirmDialog)
+            assert len(app.chat.conversation.cards()) == 1 and app.chat.question.value == "how many"
+            app.chat.question.clear()
             await pilot.press("ctrl+l", "y")
             await pilot.pause()
             assert app.chat.conversation.cards() == []

@@ -29,6 +29,9 @@ from qa.tui.question_input import QuestionInput
 from qa.tui.status_bar import StatusBar
 
 
+CARD_KEYS = frozenset(k for b in AnswerCard.BINDINGS if isinstance(b, Binding) for k in b.key.split(","))
+
+
 class ChatScreen(Screen[None]):
     """Questions go to the Engine; its messages come back here and update the widgets."""
 
@@ -232,15 +235,19 @@ class ChatScreen(Screen[None]):
             self.question.focus()
             return
 
+        question = f"Clear the conversation ({count} question{'s' * (count != 1)})? It cannot be undone."
+        dialog = ConfirmDialog("Clear the conversation", question)
+
         async def clear(yes: bool | None) -> None:
             if yes:
                 await self.conversation.clear()
                 self.talk.clear()  # a new conversation: nothing before leans on what is cleared
                 self._turns.clear()
             self.question.focus()
+            if dialog.typed:  # typing went on over the dialog: the letter starts the next question
+                self.question.insert_text_at_cursor(dialog.typed)
 
-        question = f"Clear the conversation ({count} question{'s' * (count != 1)})? It cannot be undone."
-        self.app.push_screen(ConfirmDialog("Clear the conversation", question), clear)
+        self.app.push_screen(dialog, clear)
 
     def action_articles(self) -> None:
         from qa.tui.articles_screen import ArticlesScreen
@@ -284,12 +291,20 @@ class ChatScreen(Screen[None]):
         if isinstance(target, AnswerCard):
             target.scroll_visible(animate=False)
 
+    def on_screen_resume(self) -> None:
+        """Back from the article view, the help, a dialog: the question box has the keys again (a card kept focused
+        took the next question's letters as its own keys: "how" stepped the answer and opened the original)."""
+        self.question.focus()
+
     def on_key(self, event: events.Key) -> None:
         """Typing goes to the question box. Keys typed while the app starts reach the app before anything has focus,
         and it hands them to this screen, not the box: without this they were lost. (A printable key the box
         took never gets here: it stops it. A card's letter keys are bindings, checked as the key bubbles on to the
-        app: so only keys meant for the box are taken here.)"""
-        if self.app.focused not in (None, self.question):
+        app: they are left to it, and any other letter typed on a card starts a question.)"""
+        focused = self.app.focused
+        if isinstance(focused, AnswerCard) and event.key in CARD_KEYS:
+            return  # the card's own key
+        if focused not in (None, self.question) and not isinstance(focused, AnswerCard):
             return
         if event.is_printable and event.character:
             self.question.focus()
