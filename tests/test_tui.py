@@ -21,6 +21,7 @@ from tui_fixtures import NEW_ARTICLE, Gate, index_copy_fixture, index_fixture, n
 import qa.build
 import qa.session
 from qa import store
+from qa.tui import filter_line
 from qa.answer import Answerer
 from qa.records import Answer
 from qa.render import safe
@@ -496,6 +497,9 @@ class TestHabits:
                 assert (keys, binding.tooltip or binding.description) in listed
             for _, keys, _ in rows:  # one spelling: ctrl+x, never ^x or Ctrl+X
                 assert "^" not in keys and "Ctrl" not in keys and "question_mark" not in keys, keys
+            box = " ".join(keys for place, keys, _ in rows if place == "Question box")
+            for command in (*filter_line.NAMES, *filter_line.ACTIONS):  # the typed filters are keys too
+                assert f"/{command}" in box, command
             anywhere = {keys for place, keys, _ in rows if place == "Anywhere"}
             assert "f1" in anywhere and "ctrl+q" in anywhere and not any("?" in k for k in anywhere)
             assert ("Answer card", "?", "This list of keys") in rows

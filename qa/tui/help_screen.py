@@ -16,6 +16,11 @@ from textual.widgets import Static
 
 EXTRA = {
     "Anywhere": [("ctrl+p", "Command palette: every action, themes, screenshot")],
+    "Question box": [
+        ("/since DATE, /until DATE", "Only articles of a period: 2005-03-11, 2005-03, 2005"),
+        ("/section, /source, /author", "Only a section, a path (glob), a byline; a question may follow"),
+        ("/clear, /articles", "Remove every filter; list the indexed articles"),
+    ],
     "Answer card": [("?", "This list of keys")],  # in the question box ? is typed: only F1 works everywhere
     "Article view": [("up / down / pgup / pgdn", "Scroll the article"), ("?", "This list of keys")],
 }
