@@ -265,6 +265,8 @@ def markdown(result: Result) -> str:
     lines = [f"## {result.id}. {result.question}", ""]
     if result.read_as:
         lines += [f"*Read as:* {_md(result.read_as)}", ""]
+    if result.notice:  # "preferring articles from March 2005", the filters it was asked with
+        lines += [f"*{_md(result.notice)}*", ""]
     if not result.answered:
         lines += ["*No confident answer.*" + (" Closest passages:" if result.answers else ""), ""]
     for a in result.answers:
@@ -286,7 +288,9 @@ def _safe_result(result: Result, safe: Callable[[str], str]) -> Result:
         for a in result.answers
     )  # fmt: skip
     read_as = safe(result.read_as) if result.read_as else result.read_as
-    return replace(result, id=safe(result.id), question=safe(result.question), answers=answers, read_as=read_as)
+    notice = safe(result.notice) if result.notice else result.notice
+    return replace(result, id=safe(result.id), question=safe(result.question), answers=answers, read_as=read_as,
+                   notice=notice)  # fmt: skip
 
 
 def _md(text: str) -> str:

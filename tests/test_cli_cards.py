@@ -98,3 +98,12 @@ def test_markdown_keeps_a_widened_highlight_in_one_bold_run_and_gives_the_short_
     assert "   short answer: **£6.2m**  " in lines
     unsure = markdown(Result("1", "how much will it cost?", False, (answer,)))
     assert "short answer" not in unsure
+
+
+def test_markdown_says_the_results_notice_under_its_question() -> None:
+    from qa.batch import markdown
+    from qa.records import Result
+
+    said = markdown(Result("2", "what happened last year?", False, notice="preferring articles from 2004\x1b[2J"))
+    assert said.splitlines()[:3] == ["## 2. what happened last year?", "", "*preferring articles from 2004␛[2J*"]
+    assert markdown(Result("3", "what happened?", False)).splitlines()[2] == "*No confident answer.*"  # no notice

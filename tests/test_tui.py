@@ -443,6 +443,15 @@ class TestHabits:
             )
             assert f"## 1. {CHAIR}" in text and f"## 2. {FOUNDER}" in text
             assert "Odalys Brennan" in text and first.answer.source in text
+            await pilot.press("ctrl+l", "y")  # a new conversation is numbered from 1 again in its export
+            await pilot.pause()
+            await ask(pilot, FOUNDER)
+            await pilot.press("ctrl+s")
+            app.screen.query_one(Input).value = str(tmp_path / "notes" / "after-clear.md")
+            await pilot.press("enter")
+            await pilot.pause()
+            after = (tmp_path / "notes" / "after-clear.md").read_text(encoding="utf-8")
+            assert f"## 1. {FOUNDER}" in after and "## 3." not in after
             assert ("Exported 2 answers", str(saved), "information") in notes(app)
 
     async def test_clear_empties_the_conversation(

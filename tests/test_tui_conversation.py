@@ -84,6 +84,7 @@ class TestFollowUps:
             typed = await answered(pilot, 3)
             assert typed.result.question == FOLLOW_UP and typed.result.read_as is None
             assert "read as" not in typed.render().plain
+            assert typed.result.notice == "asked as typed" and "asked as typed" in typed.render().plain
             assert [t.question for t in app.chat.talk.turns] == [FIRST, FOLLOW_UP]  # the reading was dropped
 
     async def test_a_follow_up_is_asked_with_the_articles_the_conversation_is_about(

@@ -58,6 +58,9 @@ class TestFilterFlow:
             card = await ask(pilot, BUDGET)
             got = {a.source for a in card.result.answers}
             assert got and got <= {"politics/budget-march.md", "politics/bridge-april.md"}
+            # The card (and so the export) says what the answer was asked with: filters change between questions.
+            assert card.result.notice == "filters: since 2005-03-01, section politics"
+            assert "filters: since 2005-03-01, section politics" in card.render().plain
             await pilot.press(*"/clear", "enter")
             await pilot.pause()
             assert not app.chat.engine.filters and not status.filters

@@ -94,7 +94,8 @@ class ChatScreen(Screen[None]):
         self._asked += 1
         context = self.talk.context() if in_context else []
         self._turns[self._asked] = self.talk.add(question, read_as)
-        self.engine.ask(self._asked, question, read_as, context)  # first: the search runs while the card is laid out
+        # first: the search runs while the card is laid out
+        self.engine.ask(self._asked, question, read_as, context, as_typed=not in_context)
         if self.engine.building and self.engine.ready:
             waiting = "waiting for the rebuild to finish…"
         elif self.engine.ready:

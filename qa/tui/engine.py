@@ -107,6 +107,7 @@ class Engine(Widget):
         self.filters = Filters()  # the active filters (qa.filters), set by the screen; each question keeps its own
         self._filters_of: dict[int, Filters] = {}
         self._context_of: dict[int, list[str]] = {}  # key -> the articles the conversation was answered from
+        self._as_typed: set[int] = set()  # keys asked as typed on purpose (ctrl+g), said on the card and the export
         self._masks: dict[tuple[Filters, int], Any] = {}  # chunk masks by filters and open answerer
         self._answerer: Answerer | None = None
         self._lock = threading.Lock()
@@ -115,11 +116,17 @@ class Engine(Widget):
     def start(self) -> None:
         self._load()
 
-    def ask(self, key: int, question: str, read_as: str | None = None, context: Sequence[str] = ()) -> None:
+    def ask(
+        self, key: int, question: str, read_as: str | None = None, context: Sequence[str] = (), as_typed: bool = False
+    ) -> None:
         """Answer now, or as soon as the model is ready or the running rebuild is done (a question asked during a
         rebuild is meant for the articles as they are now, so the old index must not answer it). ``read_as``, a
         follow-up's standalone reading, is what is searched; the Result keeps the question as typed. ``context``: the
-        articles the conversation was answered from, most recent first (preferred, as Answerer.ask says)."""
+        articles the conversation was answered from, most recent first (preferred, as Answerer.ask says).
+        ``as_typed``: a follow-up asked again just as typed (ctrl+g). The filters in force and ``as_typed`` are said
+        in the Result's notice, so the card and the export show what the answer was asked with."""
+        if as_typed:
+            self._as_typed.add(key)
         if read_as:
             self.read_as[key] = read_as
         if context:
@@ -218,7 +225,8 @@ class Engine(Widget):
                     raise QAError("there is no index to answer from; press ctrl+r to build it")
                 # each question's reading, filters and context are used once: taken, so that a long chat keeps none
                 read_as = self.read_as.pop(key, None)
-                allowed = self._allowed(self._filters_of.pop(key, None))
+                filters = self._filters_of.pop(key, None)
+                allowed = self._allowed(filters)
                 context = self._context_of.pop(key, ())
                 result = self._answerer.ask(
                     read_as or question,
@@ -230,9 +238,15 @@ class Engine(Widget):
                 )
             if read_as:
                 result = replace(result, question=question, read_as=read_as)
+            said = [result.notice or "", "asked as typed" if key in self._as_typed else ""]
+            said.append(f"filters: {filters.describe()}" if filters else "")
+            if notice := "; ".join(s for s in said if s):
+                result = replace(result, notice=notice)
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed("Could not answer", describe(exc), "ask", key))
             return
+        finally:
+            self._as_typed.discard(key)
         self.post_message(self.Answered(key, result))
 
     @work(thread=True, group="article", exclusive=True, exit_on_error=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from qa.batch import markdown
@@ -34,6 +35,8 @@ def export_conversation(
     when = when or time.strftime("%Y-%m-%d %H:%M")
     held = "" if articles is None else f" · {articles} article{'s' * (articles != 1)}"
     head = f"# Conversation\n\n{when} · index `{index.resolve()}`{held}\n\n"
+    # Numbered as exported: a card's key counts on across a cleared conversation.
+    numbered = [replace(r, id=str(n)) for n, r in enumerate(results, 1)]
     with path.open("x", encoding="utf-8") as fh:
-        fh.write(head + "".join(markdown(r) for r in results))
+        fh.write(head + "".join(markdown(r) for r in numbered))
     return path
