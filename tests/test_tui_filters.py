@@ -144,6 +144,16 @@ class TestArticlesScreen:
             await wait_for(pilot, lambda: len(sources(screen)) == 1, what="the bridge article")
             assert sources(screen) == ["politics/bridge-april.md"]
 
+    async def test_filters_no_article_matches_say_so(self, settings) -> None:
+        app = QAApp(settings)
+        async with app.run_test(size=(140, 30)) as pilot:
+            screen = await self.open(pilot)
+            screen.query_one("#articles-filter", Input).value = "/since 2031"
+            await pilot.press("ctrl+f", "enter")
+            await wait_for(pilot, lambda: not sources(screen), what="no rows")
+            said = str(screen.query_one("#articles-count", Static).content)
+            assert said.startswith("No indexed article matches since 2031-01-01") and "0 of 0" not in said
+
     async def test_starts_with_the_questions_filters(self, settings) -> None:
         app = QAApp(settings)
         async with app.run_test(size=(140, 30)) as pilot:

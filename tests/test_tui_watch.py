@@ -99,6 +99,24 @@ class TestChangedFiles:
             assert region.width >= len(bar.stale) and region.right <= app.query_one("#info").region.x  # not cut
 
 
+    async def test_an_open_list_of_the_articles_shows_the_rebuilt_index(self, tui_index_copy: Settings) -> None:
+        from textual.widgets import DataTable
+
+        from qa.tui.articles_screen import ArticlesScreen
+
+        app = QAApp(replace(tui_index_copy, auto_update=True))
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.chat.engine.ready, what="the model")
+            await pilot.press("f2")
+            await wait_for(pilot, lambda: isinstance(app.screen, ArticlesScreen), what="the articles screen")
+            table = app.screen.query_one(DataTable)
+            await wait_for(pilot, lambda: table.row_count == 5, what="the rows")
+            name, text = NEW_ARTICLE
+            (tui_index_copy.seeds / name).write_text(text, encoding="utf-8")
+            await wait_for(pilot, lambda: table.row_count == 6, timeout=30, what="the rebuilt list")
+            assert name in [str(k.value) for k in table.rows]
+
+
 class TestOriginal:
     async def _card_with_url(self, pilot, url: str | None):  # type: ignore[no-untyped-def]
         pilot.app.chat.question.focus()

@@ -99,9 +99,15 @@ class ArticlesScreen(Screen[None]):
         order = f"by {self.sort}" + (", reversed" if self.reverse else "")
         what = f" · {self.filters.describe()}" if self.filters else ""
         words_said = f" · words “{self.words}”" if self.words else ""
-        self.query_one("#articles-count", Static).update(
-            Content(f"{len(self.shown)} of {len(self.items)} articles · {order}{what}{words_said}")
-        )
+        if not self.items and self.filters:  # "0 of 0" said nothing of why
+            said = f"No indexed article matches {self.filters.describe()}: edit the filter box (ctrl+f) or empty it"
+        else:
+            said = f"{len(self.shown)} of {len(self.items)} articles · {order}{what}{words_said}"
+        self.query_one("#articles-count", Static).update(Content(said))
+
+    def reload(self) -> None:
+        """The index was rebuilt while the list was open: read it again, with the same filters."""
+        self._load(self.filters)
 
     # -- keys and input ---------------------------------------------------------------------------------------
     def action_sort(self) -> None:

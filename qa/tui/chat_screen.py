@@ -134,6 +134,11 @@ class ChatScreen(Screen[None]):
             text = f"{r.articles} articles, {r.chunks} chunks in {r.seconds:.1f} s"
             self.notify(text, title="Index built" if r.written else "Index up to date", markup=False)
         self.watcher.index_ready()
+        from qa.tui.articles_screen import ArticlesScreen
+
+        for screen in self.app.screen_stack:  # an open list of the articles shows the new index
+            if isinstance(screen, ArticlesScreen):
+                screen.reload()
 
     @on(Engine.Failed)
     def engine_failed(self, event: Engine.Failed) -> None:
