@@ -491,6 +491,30 @@ class TestHabits:
             await pilot.press("pagedown")
             assert conversation.scroll_y > up
 
+    async def test_a_narrower_terminal_keeps_the_newest_exchange_in_view(self, tui_index: Settings) -> None:
+        app = QAApp(tui_index)
+        async with app.run_test(size=(100, 24)) as pilot:
+            for question in (CHAIR, FOUNDER, PAYMENT):
+                await ask(pilot, question)
+            await pilot.pause(0.2)
+            conversation = app.chat.conversation
+            newest = app.query("QuestionLine").last()
+
+            def in_view() -> bool:  # the newest question at the top, or the conversation scrolled to its end
+                at_top = 0 <= newest.region.y - conversation.region.y <= 1  # (its margin above)
+                return at_top or (conversation.scroll_y >= conversation.max_scroll_y > 0 and newest.region.y >= 0)
+
+            assert in_view()
+            await pilot.resize_terminal(48, 24)  # the cards wrap taller: what was in view moves down
+            await pilot.pause(0.3)
+            assert in_view(), (newest.region, conversation.region)
+            await pilot.press("pageup", "pageup")  # read back up: a resize now leaves the view where it is
+            await pilot.pause(0.1)
+            up = conversation.scroll_y
+            await pilot.resize_terminal(47, 24)
+            await pilot.pause(0.3)
+            assert not in_view() and conversation.scroll_y <= up + 2
+
     async def test_help_lists_every_key(self, tui_index: Settings) -> None:
         app = QAApp(tui_index)
         async with app.run_test(size=(80, 24)) as pilot:

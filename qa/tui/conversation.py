@@ -40,6 +40,8 @@ class Conversation(VerticalScroll, can_focus=False):
 
     seeds = Path("seeds")  # the articles folder, named by the welcome of an empty index (set by the screen)
     _welcome_text = WELCOME
+    _shown: int | None = None  # the exchange last scrolled into view (its card's key), and where that left the view
+    _shown_at: float = 0.0
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Content(WELCOME), id="welcome")
@@ -54,7 +56,8 @@ class Conversation(VerticalScroll, can_focus=False):
         self.query("#welcome").remove()
         line, card = QuestionLine(question, id=f"question-{key}"), AnswerCard(key, waiting)
         self.mount_all([line, card])
-        self.call_after_refresh(self.scroll_to_widget, line, top=True, animate=False)
+        self._shown = key
+        self.call_after_refresh(self._show_exchange, key)
         return card
 
     def card(self, key: int) -> AnswerCard | None:
@@ -82,10 +85,22 @@ class Conversation(VerticalScroll, can_focus=False):
 
     def reveal(self, card: AnswerCard) -> None:
         """Scroll so the card's question is at the top (or the whole exchange is in view)."""
-        lines = self.query(f"#question-{card.key}")
-        target = lines.first() if lines else card
-        self.call_after_refresh(self.scroll_to_widget, target, top=True, animate=False)
+        self._shown = card.key
+        self.call_after_refresh(self._show_exchange, card.key)
+
+    def _show_exchange(self, key: int) -> None:
+        lines, cards = self.query(f"#question-{key}"), self.query(f"#card-{key}")
+        target = lines.first() if lines else cards.first() if cards else None
+        if target is not None:
+            self.scroll_to_widget(target, top=True, animate=False, immediate=True)
+            self._shown_at = self.scroll_y
+
+    def on_resize(self) -> None:
+        """A resized terminal keeps the exchange last shown in view, unless the reader scrolled away from it."""
+        if self._shown is not None and self.scroll_y == self._shown_at:
+            self.call_after_refresh(self._show_exchange, self._shown)
 
     async def clear(self) -> None:
+        self._shown = None
         await self.remove_children()
         await self.mount(Static(Content(self._welcome_text), id="welcome"))
