@@ -41,6 +41,7 @@ HOW_WORDS = {"much", "many", "long", "old", "far", "big", "often", "soon", "high
 # Pronouns that point back: person, thing (or group), and their possessives.
 PERSON = {"he", "she", "him", "her", "his", "hers", "himself", "herself"}
 THING = {"it", "its", "they", "them", "their", "theirs", "itself", "themselves"}
+NEUTER = {"it", "its", "itself"}
 POSSESSIVE_PRONOUN = {"his", "her", "its", "their"}
 DEMONSTRATIVE = {"that", "this", "those", "these"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", *POSSESSIVE_PRONOUN}
@@ -300,7 +301,9 @@ class Conversation:
                     continue
                 if w in PERSON and any(is_person(n) for n in names(body[:i])):
                     continue
-                ref = " ".join(focus) if focus else self._referent(w in PERSON, " ".join(low), PRONOUN_GENDER.get(w))
+                ref = " ".join(focus) if focus else self._referent(
+                    w in PERSON, " ".join(low), PRONOUN_GENDER.get(w), neuter=w in NEUTER
+                )
                 if not ref:
                     continue
                 if kind == "possessive":
@@ -315,6 +318,10 @@ class Conversation:
         # "the one" / "that one" / "the X one": the previous question's noun for "one"
         for i, w in enumerate(low):
             if w == "one" and _one_is_noun(low, i):
+                if i > 0 and low[i - 1] in DEMONSTRATIVE and (which := self._which_answer()):
+                    out[i - 1 : i + 1] = [which, ""]  # "which hospital …?" then "at that one": the one it named
+                    changed = True
+                    continue
                 head = self._one_head(body[:i])
                 if head:
                     out[i] = head
@@ -335,7 +342,7 @@ class Conversation:
                         changed = True
                         break
         if changed:
-            return out
+            return [w for w in out if w]
         if focus:
             return [*body, "(", *focus, ")"]
         # A short question with no name, number or quoted title of its own ("who was the referee?") is about the
@@ -352,13 +359,15 @@ class Conversation:
         words = content(body)
         return len(words) <= 2 and len(body) <= 7
 
-    def _referent(self, person: bool, avoid: str = "", gender: Gender | None = None) -> str | None:
+    def _referent(
+        self, person: bool, avoid: str = "", gender: Gender | None = None, neuter: bool = False
+    ) -> str | None:
         """The last named person (or thing) of the previous turns, the previous answer first for a person; the
         conversation's topic first when it names a person and a person is meant. Names in ``avoid`` (the question
         itself) are passed over: "when did he first meet Ali?" is not about Ali. For "she" or "he" (``gender``), a person
         the conversation's text calls otherwise is passed over, and so is one it says nothing of (the conversation's
         topic aside) when another is called so."""
-        found = self._referents(person, avoid)
+        found = self._referents(person, avoid, neuter)
         first = next(found, None)
         if gender is None or first is None:
             return first
@@ -377,8 +386,9 @@ class Conversation:
                 other = name
         return other if said is not None and other is not None else first
 
-    def _referents(self, person: bool, avoid: str) -> Iterator[str]:
-        """``_referent``'s candidates, most likely first."""
+    def _referents(self, person: bool, avoid: str, neuter: bool = False) -> Iterator[str]:
+        """``_referent``'s candidates, most likely first. ``neuter`` ("it", never a person): a name that qualifies a
+        noun after "the" ("the Pell Street bakery") is a thing, and comes before a name that may be a person's."""
         if person and self.topic and is_person(self.topic):
             yield self.topic
         for turn in reversed(self.turns):
@@ -388,14 +398,16 @@ class Conversation:
                     yield turn.answer
             pool = [
                 n for n in turn.names
-                if is_person(n) == person and n.lower() not in avoid and not (person and _after_the(turn.question, n))
+                if n.lower() not in avoid
+                and (is_person(n) and not _after_the(turn.question, n) if person else
+                     not is_person(n) or (neuter and _after_the(turn.question, n)))
             ]  # fmt: skip
             described = _described(tokens(turn.question)) if person else None
             if described:  # the person the previous question asked for comes before the names it used
                 yield described
             if pool:
                 best = _longest_last(pool)
-                yield best
+                yield best if person or not _after_the(turn.question, best) else self._thing(turn, best)
                 if person:
                     yield from (n for n in reversed(pool) if n != best)
             elif turn.names and person:  # no person named: a role the name qualifies ("the Dunmore sheriff")
@@ -414,16 +426,17 @@ class Conversation:
             yield self.topic
 
     @staticmethod
-    def _thing(turn: Turn) -> str:
-        """The name a turn is about, with the nouns that follow it ("the Orange Line bus"): its subject (the name
-        just after the question word and auxiliary) if it has one, else its last name."""
+    def _thing(turn: Turn, named: str | None = None) -> str:
+        """The name a turn is about, with the nouns that follow it ("the Orange Line bus"): ``named`` if given, else
+        its subject (the name just after the question word and auxiliary) if it has one, else its last name."""
         words = tokens(turn.question)
-        name = turn.names[-1]
+        name = named or turn.names[-1]
         at = _wh_end(words)
         verb_after: set[int] = set()  # where a subject right after "did" / "will" may start: a bare verb follows it
         if at is not None and at + 1 < len(words) and words[at].lower() in AUX:
             subject = _bare(words[at + 1]) if words[at + 1].lower() != "the" or at + 2 >= len(words) else words[at + 2]
-            name = next((n for n in turn.names if n.split()[0] == _bare(subject)), name)
+            if named is None:
+                name = next((n for n in turn.names if n.split()[0] == _bare(subject)), name)
             if words[at].lower() in DO:
                 verb_after = {at + 1, at + 2}
         first = name.split()[0]
@@ -436,6 +449,9 @@ class Conversation:
                 k = j
                 while k < len(words) and words[k][:1].islower() and words[k] not in STOP and not _is_verbish(words[k]):
                     k += 1
+                    if _POSSESSIVE.match(words[k - 1]):  # "the Tarrow transit authority's | director"
+                        nouns = [*words[j : k - 1], _bare(words[k - 1])]
+                        return " ".join(["the", name, *nouns]) if i > 0 and words[i - 1].lower() == "the" else named
                 before_verb = _before_verb(words, k)  # "the Dunmore sheriff | say"
                 verb = i in verb_after and _drop_verb(words, i, k) < k  # "did the Tolland library cost?": "cost"
                 k -= verb
@@ -470,6 +486,18 @@ class Conversation:
                 return prev[start : at[-1] + 1]
         return None
 
+    def _which_answer(self) -> str | None:
+        """What a previous "which N …?" question was answered with (a name), else "the N" it asked for."""
+        if not self.turns:
+            return None
+        turn = self.turns[-1]
+        words = tokens(turn.question)
+        if len(words) < 3 or words[0].lower() != "which" or not (described := _described(words)):
+            return None
+        if turn.answer and _is_cap(turn.answer) and len(turn.answer.split()) <= 5:
+            return turn.answer
+        return described.replace(" who ", " that ", 1)  # "the hospital", "the team that won the 2004 final"
+
     def _one_head(self, before: list[str]) -> str | None:
         """The noun "one" stands for: the head of a noun phrase in the previous question."""
         if not self.turns:
@@ -487,6 +515,14 @@ class Conversation:
         body = [w for w in prev if w not in {"?"}]
         plow = [w.lower() for w in body]
         phl = [w.lower() for w in phrase]
+        # a time ("in 2021", "last month") for the previous question's time ("last year"), not beside it
+        if _time_span(phl, 0) == len(phl) and (spans := _time_spans(plow)):
+            start, end = spans[-1]
+            if phrase[0][:1].isdigit() and plow[start] in PREPOSITIONS:
+                phrase = [body[start], *phrase]  # "in 2003" and "2004?": in 2004
+            elif phrase[0][:1].isdigit():
+                phrase = ["in", *phrase]
+            return [*body[:start], *phrase, *body[end:]]
         # a prepositional phrase ("in 2003", "with dial-up"): the previous one with the same preposition
         if phl[0] in PREPOSITIONS:
             size = max(1, len(content(phrase[1:])))
@@ -543,6 +579,8 @@ class Conversation:
                 score += 1
             if any(_POSSESSIVE.match(w) for w in span) or plow[start] in POSSESSIVE_PRONOUN:
                 score += 0.5  # "Kestrel Media's cable arm": the possessor is kept below
+            if start > 0 and plow[start - 1] == "of" and phl[0] not in DETERMINERS and plow[start] not in DETERMINERS:
+                score += 2  # "the price of diesel" and "gasoline?", "the mayor of Leeds" and "Bradford?"
             score -= 0.01 * start
             scored.append((score, start, end))
         if not scored:
@@ -569,6 +607,13 @@ class Conversation:
         ):  # fmt: skip
             phrase = [body[start], *phrase]  # "the Dunmore sheriff" and "and Harwick?": the Harwick sheriff
         span = body[start:end]
+        owned = [k for k, w in enumerate(span) if _POSSESSIVE.match(w)]
+        if _POSSESSIVE.match(phrase[-1]) and owned and owned[0] + 1 < len(span):
+            # "the mayor's salary" and "the deputy mayor's?": the new owner of the same thing
+            self._slot = (start, start + len(phrase))
+            return [*body[:start], *phrase, *span[owned[0] + 1 :], *body[end:]]
+        if (m := _POSSESSIVE.match(phrase[-1])) and not owned:
+            phrase = [*phrase[:-1], m.group(1)]  # "what did the mayor say" and "the deputy mayor's?"
         keep: list[str] = []
         owner = [k for k, w in enumerate(span) if _POSSESSIVE.match(w)]
         if owner and owner[0] + 1 < len(span) and not any(_POSSESSIVE.match(w) for w in phrase) and not new_cap:
@@ -760,11 +805,72 @@ def _unnamed_thing(words: list[str], avoid: str) -> str | None:
             continue
         if body[end - 1].lower() in avoid.split():
             return None
-        return join(["the", *body[start + 1 : end]])
+        thing = body[start + 1 : end]
+        if m := _POSSESSIVE.match(thing[-1]):  # "the transit authority's director": the authority
+            thing[-1] = m.group(1)
+        return join(["the", *thing])
     return None
 
 
+MONTHS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+}  # fmt: skip
+TIME_UNITS = {
+    "year", "month", "week", "weekend", "season", "quarter", "decade", "century", "summer", "winter", "spring",
+    "autumn", "fall", "night", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+}  # fmt: skip
+_TIME_WORDS = {"yesterday", "today", "tonight", "tomorrow"}
+_TIME_PREPOSITIONS = {"in", "during", "since", "by", "before", "after", "until", "from", "on", "at"}
+
+
+def _time_span(low: Sequence[str], i: int) -> int:
+    """The end of a time phrase starting at ``i`` ("last year", "in March 2005", "2021", "yesterday"), or ``i``."""
+    j = i + 1 if i < len(low) and low[i] in _TIME_PREPOSITIONS else i
+    if j < len(low) and low[j] == "the":
+        j += 1
+    if j < len(low) and low[j] in _TIME_WORDS:
+        return j + 1
+    if j + 1 < len(low) and low[j] in {"last", "this", "next", "previous", "past"} and low[j + 1] in TIME_UNITS:
+        return j + 2
+    k = j
+    if k < len(low) and low[k] in MONTHS and (k > i or k + 1 < len(low)):
+        k += 1
+    if k < len(low) and re.fullmatch(r"(?:1[89]|20)\d\d(?:s)?|\d\d?(?:st|nd|rd|th)?", low[k]):
+        year = re.fullmatch(r"(?:1[89]|20)\d\d(?:s)?", low[k])
+        if year or k > j:  # a day needs its month ("March 3"), a year stands alone
+            k += 1
+            if k < len(low) and re.fullmatch(r"(?:1[89]|20)\d\d", low[k]) and not year:
+                k += 1  # "March 3 2005"
+    if k > j and (k > j + 1 or low[j] not in MONTHS or j > i):
+        return k
+    return i
+
+
+def _time_spans(low: Sequence[str]) -> list[tuple[int, int]]:
+    """Every time phrase of a question, left to right."""
+    spans, i = [], 0
+    while i < len(low):
+        end = _time_span(low, i)
+        if end > i:
+            spans.append((i, end))
+            i = end
+        else:
+            i += 1
+    return spans
+
+
+# Irregular past tenses that are no noun as well ("which team won the final": "team" ends the wh-phrase).
+IRREGULAR_PAST = {
+    "won", "beat", "lost", "took", "made", "became", "sold", "bought", "paid", "held", "gave", "came", "went", "told",
+    "found", "wrote", "sent", "spent", "built", "brought", "chose", "drew", "grew", "knew", "met", "shot", "stood",
+    "struck", "threw", "broke", "caught", "fought", "kept", "taught", "thought", "began", "ran", "became", "flew",
+}  # fmt: skip
+
+
 def _is_verbish(word: str) -> bool:
+    if word in IRREGULAR_PAST:
+        return True
     return word.endswith("ed") and len(word) > 4 and word not in {"red", "bed", "speed"}
 
 

@@ -83,6 +83,14 @@ class TestPronouns:
     def test_what_was_said_is_no_thing_named_before(self) -> None:
         assert read("What did Ezra Holm say about the tolls?", "when did he say it?") == "When did Ezra Holm say it?"
 
+    def test_it_is_the_named_thing_not_the_person_who_spoke_of_it(self) -> None:
+        out = read("What did Maria Quell say about the Pell Street bakery?", "when did it open?")
+        assert out == "When did the Pell Street bakery open?"
+
+    def test_it_after_a_question_about_someone_unnamed_is_no_possessive(self) -> None:
+        out = read("Who is the Tarrow transit authority's director?", "when was it set up?")
+        assert out is not None and "authority's" not in out and "transit authority" in out
+
     def test_they_is_the_organisation(self) -> None:
         out = read("Why did Pellucid Mining close the Dunmore pit?", "how many workers did they lay off?")
         assert out is not None and "Pellucid Mining" in out and "they" not in out.split()
@@ -148,6 +156,23 @@ class TestTheOne:
         assert out == "Which models are in Varga Motors' truck division?"
 
 
+    @pytest.mark.parametrize(
+        ("first", "answer", "then", "expected"),
+        [
+            ("Which clinic has the shortest queue in Tarrow?", "Elmfield Clinic", "how long is the queue at that one?",
+             "How long is the queue at Elmfield Clinic?"),
+            ("Which clinic has the shortest queue in Tarrow?", None, "how long is the queue at that one?",
+             "How long is the queue at the clinic?"),
+            ("Which side won the Brannock cup final?", None, "who coaches that one?",
+             "Who coaches the side that won the Brannock cup final?"),
+        ],
+    )  # fmt: skip
+    def test_that_one_after_which_is_what_it_named(
+        self, first: str, answer: str | None, then: str, expected: str
+    ) -> None:
+        assert read(first, then, answers={0: answer} if answer else None) == expected
+
+
 class TestAndWhatAbout:
     def test_a_name_takes_the_previous_names_place(self) -> None:
         assert read("Where did Lorna record her part?", "and Felix Arden?") == "Where did Felix Arden record her part?"
@@ -199,6 +224,29 @@ class TestAndWhatAbout:
     def test_and_then_a_question_of_its_own(self) -> None:
         out = read("How old was the novelist Ida Karsk when she died?", "and who did she found a press with?")
         assert out == "Who did Ida Karsk found a press with?"
+
+    @pytest.mark.parametrize(
+        ("first", "then", "expected"),
+        [  # a time for the previous question's time, not beside it
+            ("How many flats were sold in Ostrava last year?", "and in 2021?", "How many flats were sold in Ostrava in 2021?"),
+            ("How many jobs did the Tarrow mill cut in 2003?", "and 2004?", "How many jobs did the Tarrow mill cut in 2004?"),
+            ("What did the Pellham council decide in March 2005?", "and in April?",
+             "What did the Pellham council decide in April?"),
+            ("What did the harbour board announce yesterday?", "and last week?",
+             "What did the harbour board announce last week?"),
+            # the thing "of" names, when the new phrase is of its kind (no determiner)
+            ("What is the price of diesel in Marrowfield?", "and petrol?", "What is the price of petrol in Marrowfield?"),
+            ("Who is the mayor of Tarrow?", "and Ostrava?", "Who is the mayor of Ostrava?"),
+            ("What was the cause of the Dunmore fire?", "and the cost?", "What was the cost of the Dunmore fire?"),
+            # an owner for an owner; no owner where the question has none
+            ("What is the harbourmaster's salary?", "and the deputy harbourmaster's?",
+             "What is the deputy harbourmaster's salary?"),
+            ("What did the harbourmaster say about the tolls?", "and the deputy harbourmaster's?",
+             "What did the deputy harbourmaster say about the tolls?"),
+        ],
+    )  # fmt: skip
+    def test_the_slot_the_phrase_fills(self, first: str, then: str, expected: str) -> None:
+        assert read(first, then) == expected
 
     def test_a_phrase_then_a_question_about_it(self) -> None:
         out = read("What did Minister Ruane declare?", "and Tallis, what was his only new entry?")
