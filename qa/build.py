@@ -1040,18 +1040,27 @@ def needs_build(settings: Settings, opened: Version | None = None) -> str | None
 
     ``opened``: the live version if the caller has it open already (see ``status``).
     """
+    return checked(settings, opened)[1]
+
+
+def checked(settings: Settings, opened: Version | None = None) -> tuple[IndexStatus | None, str | None]:
+    """``status`` (None when it cannot be had) and ``needs_build``'s reason, from one look at the folder."""
     try:
         st = status(settings, opened)
     except StoreUnreachable:  # nothing to build into either: said as it is
         raise
     except IndexMissing:
-        return "no index yet"
+        return None, "no index yet"
     except IndexDamaged as exc:
-        return f"the index is damaged: {getattr(exc, 'what', exc)}"
+        return None, f"the index is damaged: {getattr(exc, 'what', exc)}"
     except QAError as exc:
-        return str(exc)
+        return None, str(exc)
     except sqlite3.Error:
-        return "index unreadable"
+        return None, "index unreadable"
+    return st, _why_build(settings, st)
+
+
+def _why_build(settings: Settings, st: IndexStatus) -> str | None:
     change = model_change(settings, st)
     if change:
         return change

@@ -301,8 +301,10 @@ class Conversation:
                     continue
                 if w in PERSON and any(is_person(n) for n in names(body[:i])):
                     continue
-                ref = " ".join(focus) if focus else self._referent(
-                    w in PERSON, " ".join(low), PRONOUN_GENDER.get(w), neuter=w in NEUTER
+                ref = (
+                    " ".join(focus)
+                    if focus
+                    else self._referent(w in PERSON, " ".join(low), PRONOUN_GENDER.get(w), neuter=w in NEUTER)
                 )
                 if not ref:
                     continue
@@ -864,7 +866,7 @@ def _time_spans(low: Sequence[str]) -> list[tuple[int, int]]:
 IRREGULAR_PAST = {
     "won", "beat", "lost", "took", "made", "became", "sold", "bought", "paid", "held", "gave", "came", "went", "told",
     "found", "wrote", "sent", "spent", "built", "brought", "chose", "drew", "grew", "knew", "met", "shot", "stood",
-    "struck", "threw", "broke", "caught", "fought", "kept", "taught", "thought", "began", "ran", "became", "flew",
+    "struck", "threw", "broke", "caught", "fought", "kept", "taught", "thought", "began", "ran", "flew",
 }  # fmt: skip
 
 

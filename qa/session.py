@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from qa import stores
 from qa.answer import Answerer
-from qa.build import Progress, build, needs_build, status
+from qa.build import Progress, build, checked, needs_build
 from qa.errors import BuildLocked, QAError
-from qa.records import BuildReport
+from qa.records import BuildReport, IndexStatus
 from qa.search import Searcher
 from qa.settings import Settings
 
@@ -28,11 +28,11 @@ def ensure_index(
     settings: Settings, say: Callable[[str], None], progress: Progress | None = None
 ) -> BuildReport | None:
     """Build when needed; returns the build report, or None when the index was already current."""
-    reason = needs_build(settings)
+    st, reason = checked(settings)
     if reason is None:
         return None
     where = stores.of(settings)
-    foreign = _replaces_everything(settings)
+    foreign = _replaces_everything(settings, st)
     if foreign:  # a mistyped or unmounted folder: answering must not throw the index away
         say(foreign)
         return None
@@ -56,14 +56,11 @@ def ensure_index(
     return ensure_index(settings, say, progress)
 
 
-def _replaces_everything(settings: Settings) -> str | None:
+def _replaces_everything(settings: Settings, st: IndexStatus | None) -> str | None:
     """Why an update before answering would be refused: the articles folder holds none of the indexed articles (an
-    explicit `qa index build` may still index it)."""
-    try:
-        st = status(settings)
-    except QAError:  # no index, or a damaged one: building is the way back
-        return None
-    if not st.articles or st.kept is None or st.kept > 0:
+    explicit `qa index build` may still index it). ``st``: the index's status (None: no index, or a damaged one,
+    and building is the way back)."""
+    if st is None or not st.articles or st.kept is None or st.kept > 0:
         return None
     return (
         f"the articles folder {settings.seeds} holds none of the {st.articles} indexed articles; answering from the "

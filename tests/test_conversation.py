@@ -155,7 +155,6 @@ class TestTheOne:
         out = read("How much did Varga Motors' truck division earn?", "which models are in that division?")
         assert out == "Which models are in Varga Motors' truck division?"
 
-
     @pytest.mark.parametrize(
         ("first", "answer", "then", "expected"),
         [

@@ -21,11 +21,11 @@ from tui_fixtures import NEW_ARTICLE, Gate, index_copy_fixture, index_fixture, n
 import qa.build
 import qa.session
 from qa import store
-from qa.tui import filter_line
 from qa.answer import Answerer
 from qa.records import Answer
 from qa.render import safe
 from qa.settings import Settings
+from qa.tui import filter_line
 from qa.tui.answer_card import AnswerCard
 from qa.tui.app import QAApp
 from qa.tui.build_bar import BuildBar

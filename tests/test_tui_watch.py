@@ -81,7 +81,6 @@ class TestChangedFiles:
             await wait_for(pilot, lambda: app.query_one(StatusBar).info.startswith("4 articles"), timeout=30,
                            what="the automatic rebuild")  # fmt: skip
 
-
     async def test_a_failed_rebuild_keeps_the_changed_files_mark(self, tui_index_copy: Settings) -> None:
         app = QAApp(tui_index_copy)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -97,7 +96,6 @@ class TestChangedFiles:
             assert bar.stale == "1 file changed · ctrl+r"  # the file is still not in the index
             region = app.query_one("#stale").region
             assert region.width >= len(bar.stale) and region.right <= app.query_one("#info").region.x  # not cut
-
 
     async def test_an_open_list_of_the_articles_shows_the_rebuilt_index(self, tui_index_copy: Settings) -> None:
         from textual.widgets import DataTable

@@ -28,7 +28,6 @@ from qa.tui.folder_watcher import FolderWatcher
 from qa.tui.question_input import QuestionInput
 from qa.tui.status_bar import StatusBar
 
-
 CARD_KEYS = frozenset(k for b in AnswerCard.BINDINGS if isinstance(b, Binding) for k in b.key.split(","))
 
 
