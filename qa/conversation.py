@@ -38,16 +38,18 @@ _CONTRACTS = {"who", "what", "which", "when", "where", "why", "how", "it", "that
 _SUFFIXES = frozenset(w for w in AUX if w[:1] in "'’")  # written without a space before
 DO = {"do", "does", "did", "will", "would", "can", "could", "should", "may", "might", "must", "shall"}
 HOW_WORDS = {"much", "many", "long", "old", "far", "big", "often", "soon", "high", "large", "tall", "fast"}
+WHEN_NOUNS = {"time", "year", "day", "date", "month"}  # "what time?" asks as "when?" does
 # Pronouns that point back: person, thing (or group), and their possessives.
 PERSON = {"he", "she", "him", "her", "his", "hers", "himself", "herself"}
 THING = {"it", "its", "they", "them", "their", "theirs", "itself", "themselves"}
 NEUTER = {"it", "its", "itself"}
+PLURAL = {"they", "them", "their", "theirs", "themselves"}
 POSSESSIVE_PRONOUN = {"his", "her", "its", "their"}
 DEMONSTRATIVE = {"that", "this", "those", "these"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", *POSSESSIVE_PRONOUN}
 PREPOSITIONS = {
     "in", "on", "at", "for", "with", "from", "by", "about", "of", "to", "during", "after", "before", "since", "under",
-    "over", "without", "against", "between", "among", "into", "through", "than",
+    "over", "without", "against", "between", "among", "into", "through", "than", "until",
 }  # fmt: skip
 STOP = {
     *WH, *AUX, *PERSON, *THING, *DETERMINERS, *PREPOSITIONS, "and", "or", "but", "not", "no", "so", "as", "if",
@@ -70,6 +72,11 @@ STOP_VERBS = {*AUX, "get", "got", "say", "said", "says", "done", "doing", "being
 LEADS = {"and", "so", "but", "also", "then", "ok", "okay", "now"}  # "and …?" / "so …?" openers
 WHAT_ABOUT = (("what", "about"), ("how", "about"), ("what", "of"))
 _NAME_JOINERS = {"of", "the", "and", "&", "de", "du", "la", "le", "van", "von", "der", "for", "on"}
+# Words after "her" that show it is the object ("with her to", "gave her a", "met her yesterday"), not "her novels".
+NOT_OWNED = {
+    *PREPOSITIONS, *DETERMINERS, *AUX, *WH, "and", "or", "but", "as", "if", "so", "then", "now", "too", "also", "again",
+    "yet", "still", "back", "out", "up", "off", "down", "away", "there", "here", "yesterday", "today", "that",
+}  # fmt: skip
 MAX_BARE = 3  # words in a question that is only a question word ("how much?", "when was that?")
 
 
@@ -220,8 +227,10 @@ class Conversation:
             return None
         text = join(out).rstrip(" ?.!") + "?"
         text = text[:1].upper() + text[1:]
-        if text.rstrip("?").strip().lower() == question.strip().rstrip("?").strip().lower():
-            return None
+        typed = question.strip().rstrip("?").strip().lower()
+        lead, _, rest = typed.partition(" ")
+        if text.rstrip("?").strip().lower() in (typed, rest if lead in LEADS else typed):
+            return None  # as typed, or only without its "and" / "so"
         self._read = (text, self._slot)
         return text
 
@@ -241,8 +250,8 @@ class Conversation:
                 break
         rest = body[opener:]
         if opener and rest:
-            if _opens_question(rest[0]):
-                return self._resolve(rest, explicit=True) or rest
+            if _opens_question(rest[0]):  # "and who did she meet?"; one with names of its own stands alone
+                return self._resolve(rest, explicit=not names(rest)) or rest
             comma = [i for i, w in enumerate(rest) if w in {",", "—", "-", ":"}]
             if comma and comma[0] + 1 < len(rest) and _opens_question(rest[comma[0] + 1]):
                 phrase, question = rest[: comma[0]], rest[comma[0] + 1 :]
@@ -276,6 +285,9 @@ class Conversation:
             lead = _wh_lead(pbody)
             if i > lead and pbody[i].lower() not in DO:  # "how many teachers were laid off?": they are its subject
                 return [*new_wh, pbody[i], *pbody[lead:i], *pbody[i + 1 :]]
+            if i > lead and i + 1 < len(pbody) and _bare_verb_next(pbody, i + 1):
+                # "which court will hear the appeal?": the wh-phrase is the subject, so no "when will hear"
+                return [*new_wh, "(", *pbody, ")"]
             return [*new_wh, *pbody[i:]]
         # a subject question ("who wrote the ruling?"): the new question word about the whole of it
         return [*new_wh, "(", *pbody, ")"]
@@ -289,10 +301,10 @@ class Conversation:
         for i in range(len(out) - 1, -1, -1):
             w = low[i]
             if w in PERSON or w in THING:
-                if w == "her" and i + 1 < len(low) and low[i + 1][:1].isalpha() and low[i + 1] not in STOP:
-                    kind = "possessive"  # "her novels"
-                elif w in POSSESSIVE_PRONOUN or w == "hers" or w == "theirs":
-                    kind = "possessive"
+                if w == "her" and i + 1 < len(low) and low[i + 1][:1].isalpha() and low[i + 1] not in NOT_OWNED:
+                    kind = "possessive"  # "her novels", "her other years"
+                elif (w in POSSESSIVE_PRONOUN and w != "her") or w == "hers" or w == "theirs":
+                    kind = "possessive"  # ("her" before no noun is the object: "who replaced her?")
                 else:
                     kind = "plain"
                 if w == "it" and _dummy_it(low, i):
@@ -304,7 +316,9 @@ class Conversation:
                 ref = (
                     " ".join(focus)
                     if focus
-                    else self._referent(w in PERSON, " ".join(low), PRONOUN_GENDER.get(w), neuter=w in NEUTER)
+                    else self._referent(
+                        w in PERSON, " ".join(low), PRONOUN_GENDER.get(w), neuter=w in NEUTER, plural=w in PLURAL
+                    )
                 )
                 if not ref:
                     continue
@@ -362,14 +376,14 @@ class Conversation:
         return len(words) <= 2 and len(body) <= 7
 
     def _referent(
-        self, person: bool, avoid: str = "", gender: Gender | None = None, neuter: bool = False
+        self, person: bool, avoid: str = "", gender: Gender | None = None, neuter: bool = False, plural: bool = False
     ) -> str | None:
         """The last named person (or thing) of the previous turns, the previous answer first for a person; the
         conversation's topic first when it names a person and a person is meant. Names in ``avoid`` (the question
         itself) are passed over: "when did he first meet Ali?" is not about Ali. For "she" or "he" (``gender``), a person
         the conversation's text calls otherwise is passed over, and so is one it says nothing of (the conversation's
         topic aside) when another is called so."""
-        found = self._referents(person, avoid, neuter)
+        found = self._referents(person, avoid, neuter, plural)
         first = next(found, None)
         if gender is None or first is None:
             return first
@@ -388,9 +402,10 @@ class Conversation:
                 other = name
         return other if said is not None and other is not None else first
 
-    def _referents(self, person: bool, avoid: str, neuter: bool = False) -> Iterator[str]:
+    def _referents(self, person: bool, avoid: str, neuter: bool = False, plural: bool = False) -> Iterator[str]:
         """``_referent``'s candidates, most likely first. ``neuter`` ("it", never a person): a name that qualifies a
-        noun after "the" ("the Pell Street bakery") is a thing, and comes before a name that may be a person's."""
+        noun after "the" ("the Pell Street bakery") is a thing, and comes before a name that may be a person's.
+        ``plural`` ("they", "them"): after a turn that names only people, two or more of them are the last two."""
         if person and self.topic and is_person(self.topic):
             yield self.topic
         for turn in reversed(self.turns):
@@ -415,6 +430,8 @@ class Conversation:
             elif turn.names and person:  # no person named: a role the name qualifies ("the Dunmore sheriff")
                 role = self._thing(turn)
                 yield role if role.split()[-1][:1].islower() else _longest_last(turn.names)
+            elif plural and len(people := [n for n in turn.names if n.lower() not in avoid]) >= 2:
+                yield f"{people[-2]} and {people[-1]}"  # "what did Mourinho say about Benitez?" … "did they both …"
             elif turn.names:
                 yield self._thing(turn)
             elif not person and not self.topic and (unnamed := _unnamed_thing(tokens(turn.question), avoid)):
@@ -518,9 +535,10 @@ class Conversation:
         plow = [w.lower() for w in body]
         phl = [w.lower() for w in phrase]
         # a time ("in 2021", "last month") for the previous question's time ("last year"), not beside it
-        if _time_span(phl, 0) == len(phl) and (spans := _time_spans(plow)):
-            start, end = spans[-1]
-            if phrase[0][:1].isdigit() and plow[start] in PREPOSITIONS:
+        if _time_span(phl, 0) == len(phl):
+            spans = _time_spans(plow)
+            start, end = spans[-1] if spans else (len(body), len(body))  # none: the time is added at the end
+            if phrase[0][:1].isdigit() and spans and plow[start] in PREPOSITIONS:
                 phrase = [body[start], *phrase]  # "in 2003" and "2004?": in 2004
             elif phrase[0][:1].isdigit():
                 phrase = ["in", *phrase]
@@ -548,10 +566,18 @@ class Conversation:
         slot = self.turns[-1].slot if self.turns else None
         if slot is not None and not (slot[1] <= len(body) and tokens(join(body)) == body):
             slot = None
+        # "the one on Mill Lane": the Mill Lane one
+        at = next((k for k, w in enumerate(phl) if w in {"one", "ones"}), None)
+        if at is not None and at + 2 < len(phl) and phl[at + 1] in PREPOSITIONS and phl[at + 1] != "of":
+            phrase = [*phrase[:at], *phrase[at + 2 :], phrase[at]]
+            phl = [w.lower() for w in phrase]
         # "the civil rights one": the previous noun phrase with the same head
         if phl[-1] == "one" or phl[-1] == "ones":
             mods = [w for w in phrase[:-1] if w.lower() not in DETERMINERS]
+            wh_end = _wh_end(body) or 0
             for start, end in [slot] if slot is not None and slot[1] - slot[0] >= 2 else reversed(_noun_runs(body)):
+                if slot is None and start == wh_end + 1 and wh_end < len(plow) and plow[wh_end] in DO:
+                    end = _drop_verb(body, start, end)  # "will the Corran Street development | build"
                 if end - start >= 2:
                     first = start + 1 if plow[start] in DETERMINERS else start
                     self._slot = (start, first + len(mods) + 1)
@@ -624,6 +650,10 @@ class Conversation:
         elif plow[start] in POSSESSIVE_PRONOUN and not new_cap:
             phrase = [w for w in phrase if w.lower() not in DETERMINERS] or phrase
             keep = [body[start]]
+        elif phl[0] in POSSESSIVE_PRONOUN and len(phrase) > 1 and all(_is_cap(w) for w in span):
+            # "what sentence did Corwin Lathe receive?" and "his brother?": Corwin Lathe's brother
+            owner = span[-1] + ("'" if span[-1].endswith("s") else "'s")
+            phrase = [*span[:-1], owner, *phrase[1:]]
         elif start == wh_end or plow[start] not in DETERMINERS:
             phrase = [w for w in phrase if w.lower() not in POSSESSIVE_PRONOUN] or phrase
             if phl[0] in DETERMINERS and len(phrase) > 1 and any(e == start and plow[s] in DETERMINERS for s, e in runs):
@@ -722,8 +752,19 @@ def _wh_end(words: list[str]) -> int | None:
 
 
 def _wh_lead(words: Sequence[str]) -> int:
-    """How many words the question word takes: two for "how much", "how many", "how long" …, else one."""
-    return 2 if len(words) > 1 and words[0].lower() == "how" and words[1].lower() in HOW_WORDS else 1
+    """How many words the question word takes: two for "how much", "how many", "how long", "what time" …, else one."""
+    if len(words) < 2:
+        return 1
+    first, second = words[0].lower(), words[1].lower()
+    return 2 if (first == "how" and second in HOW_WORDS) or (first in {"what", "which"} and second in WHEN_NOUNS) else 1
+
+
+def _bare_verb_next(words: Sequence[str], i: int) -> bool:
+    """Whether ``words[i]``, right after a did/will, may be the bare verb (no subject between): not a determiner,
+    pronoun, name or number."""
+    w = words[i]
+    low = w.lower()
+    return w[:1].islower() and low not in DETERMINERS and low not in PERSON | THING and low not in {"i", "you", "we"}
 
 
 def _subject(words: list[str]) -> list[str]:
@@ -781,6 +822,8 @@ def _drop_verb(words: Sequence[str], start: int, end: int) -> int:
     """The end of the noun run ``words[start:end]`` that is a did/will question's subject: its last word is the bare
     verb ("did the museum pay"), so it ends a word sooner, unless the run is one word, its last word is capitalized,
     or a stop-word verb ended it ("did the mayor say")."""
+    if end < len(words) and words[end].lower() == "of":  # "did the mayor | of Ebbsworth say": the subject goes on
+        return end
     if end - start > 1 and not _is_cap(words[end - 1]) and not _before_verb(words, end):
         return end - 1
     return end

@@ -91,6 +91,15 @@ class TestPronouns:
         out = read("Who is the Tarrow transit authority's director?", "when was it set up?")
         assert out is not None and "authority's" not in out and "transit authority" in out
 
+    def test_her_with_no_noun_after_it_is_the_person(self) -> None:
+        assert read("Why was Ilse Marrow suspended?", "who replaced her?") == "Who replaced Ilse Marrow?"
+        out = read("Where was Ilse Marrow born?", "what happened in her other years at the club?")
+        assert out == "What happened in Ilse Marrow's other years at the club?"
+
+    def test_they_after_two_people_is_both(self) -> None:
+        out = read("What did Varga say about Ostrowski?", "which paper did they both talk to?")
+        assert out == "Which paper did Varga and Ostrowski both talk to?"
+
     def test_they_is_the_organisation(self) -> None:
         out = read("Why did Pellucid Mining close the Dunmore pit?", "how many workers did they lay off?")
         assert out is not None and "Pellucid Mining" in out and "they" not in out.split()
@@ -247,6 +256,25 @@ class TestAndWhatAbout:
     def test_the_slot_the_phrase_fills(self, first: str, then: str, expected: str) -> None:
         assert read(first, then) == expected
 
+    @pytest.mark.parametrize(
+        ("first", "then", "expected"),
+        [
+            ("What sentence did Corwin Lathe receive?", "and his brother?",
+             "What sentence did Corwin Lathe's brother receive?"),
+            ("How many homes will the Corran Street development build?", "what about the one on Mill Lane?",
+             "How many homes will the Mill Lane development build?"),
+            ("What did the mayor of Ebbsworth say about the flood barrier?", "and the chief executive?",
+             "What did the chief executive of Ebbsworth say about the flood barrier?"),
+            ("How many users did Tessellate lose after the data breach?", "and last month?",
+             "How many users did Tessellate lose after the data breach last month?"),
+        ],
+    )  # fmt: skip
+    def test_whose_one_and_whose_time(self, first: str, then: str, expected: str) -> None:
+        assert read(first, then) == expected
+
+    def test_a_whole_question_after_and_stands_alone(self) -> None:
+        assert read("Who is the captain of the Dalby Harriers?", "And who is the captain of the Corrin Wolves?") is None
+
     def test_a_phrase_then_a_question_about_it(self) -> None:
         out = read("What did Minister Ruane declare?", "and Tallis, what was his only new entry?")
         assert out == "What was Tallis' only new entry?"
@@ -296,6 +324,21 @@ class TestBareAndElliptical:
     )
     def test_a_bare_question_word_asks_the_previous_question_anew(self, bare: str, expected: str) -> None:
         assert read("how far did Halvard Shipping's shares fall?", bare) == expected
+
+    @pytest.mark.parametrize(
+        ("first", "then", "expected"),
+        [
+            ("Who do the Tarrow Wolves play on 9 March?", "what time?", "What time do the Tarrow Wolves play on 9 March?"),
+            ("Where is the Ilse Marrow exhibition being held?", "until when?",
+             "Until when is the Ilse Marrow exhibition being held?"),
+            # the wh-phrase is the subject: no "when will hear", the question asked about whole
+            ("Which court will hear the Stavely Mills appeal?", "when?",
+             "When (Which court will hear the Stavely Mills appeal)?"),
+            ("How many teachers will the Pellham district hire?", "when?", "When will the Pellham district hire?"),
+        ],
+    )  # fmt: skip
+    def test_a_bare_time_question(self, first: str, then: str, expected: str) -> None:
+        assert read(first, then) == expected
 
     def test_who_after_a_subject_question(self) -> None:
         out = read("Which firm won the Selby bridge contract?", "who?")
