@@ -413,6 +413,12 @@ class Conversation:
                 q = tokens(turn.question)
                 if q and q[0].lower() in {"who", "which", "whom"}:
                     yield turn.answer
+            if neuter and turn.names and all(self._known_person(n) for n in turn.names):
+                continue  # "it" is never the person a turn was about ("when did she join?" … "is it cutting jobs?")
+            if plural and turn.answer and names(tokens(turn.answer)) == [turn.answer]:  # a name, nothing more
+                q = tokens(turn.question)
+                if q[0].lower() == "which" and (_wh_end(q) or 0) > 1 and not self._known_person(turn.answer):
+                    yield turn.answer  # "which club does she play for?" (Cobble Hill Saints) … "who coaches them?"
             pool = [
                 n for n in turn.names
                 if n.lower() not in avoid
@@ -433,7 +439,7 @@ class Conversation:
             elif plural and len(people := [n for n in turn.names if n.lower() not in avoid]) >= 2:
                 yield f"{people[-2]} and {people[-1]}"  # "what did Mourinho say about Benitez?" … "did they both …"
             elif turn.names:
-                yield self._thing(turn)
+                yield self._thing(turn, owned=neuter)
             elif not person and not self.topic and (unnamed := _unnamed_thing(tokens(turn.question), avoid)):
                 # "how much did the museum pay for the telescope?" … "who built it?" (with a known topic, a
                 # pronoun that the last turn names nothing for is the topic: CANARD F1 0.487 vs 0.483)
@@ -444,10 +450,20 @@ class Conversation:
         if self.topic:
             yield self.topic
 
+    def _known_person(self, name: str) -> bool:
+        """Whether the conversation shows ``name`` is a person: the answer to a "who" question, or called "he" or
+        "she" (or given a title) in its questions and passages."""
+        for turn in self.turns:
+            if turn.answer == name and tokens(turn.question)[:1] in (["Who"], ["who"]):
+                return True
+        texts = [t for turn in self.turns for t in (turn.question, turn.passage) if t]
+        return is_person(name) and gender_of(name, texts) is not None
+
     @staticmethod
-    def _thing(turn: Turn, named: str | None = None) -> str:
+    def _thing(turn: Turn, named: str | None = None, owned: bool = False) -> str:
         """The name a turn is about, with the nouns that follow it ("the Orange Line bus"): ``named`` if given, else
-        its subject (the name just after the question word and auxiliary) if it has one, else its last name."""
+        its subject (the name just after the question word and auxiliary) if it has one, else its last name.
+        ``owned``: a name written as an owner is the thing it owns ("Halvern Otters' match", for "it")."""
         words = tokens(turn.question)
         name = named or turn.names[-1]
         at = _wh_end(words)
@@ -464,6 +480,11 @@ class Conversation:
                 j = i + len(name.split())
                 named = f"the {name}" if i > 0 and words[i - 1].lower() == "the" else name  # "the Halvern Otters"
                 if _bare(words[j - 1]) != words[j - 1]:
+                    k = j
+                    while owned and k < len(words) and words[k][:1].islower() and words[k] not in STOP:
+                        k += 1
+                    if k > j and not _is_verbish(words[k - 1]):  # "Halvern Otters' match | against"
+                        return join([*words[i:j], *words[j:k]])
                     return named
                 k = j
                 while k < len(words) and words[k][:1].islower() and words[k] not in STOP and not _is_verbish(words[k]):

@@ -96,6 +96,22 @@ class TestPronouns:
         out = read("Where was Ilse Marrow born?", "what happened in her other years at the club?")
         assert out == "What happened in Ilse Marrow's other years at the club?"
 
+    def test_it_is_never_the_person_the_last_turn_was_about(self) -> None:
+        talk = Conversation()
+        talk.add("Who is the chief executive of Kestrel?", None, answer="Imogen Varr")
+        talk.add("When did Imogen Varr join?", "When did Imogen Varr join?")
+        assert talk.read("how many jobs is it cutting?") == "How many jobs is Kestrel cutting?"
+
+    def test_it_after_an_owner_is_what_it_owns(self) -> None:
+        out = read("Why was Halvern Otters' match against Pryce Town postponed?", "when will it be played?")
+        assert out == "When will Halvern Otters' match be played?"
+
+    def test_them_after_which_is_the_name_it_was_answered_with(self) -> None:
+        out = read("Which club does Leni Marsh play for?", "who coaches them?", answers={0: "Cobble Hill Saints"})
+        assert out == "Who coaches Cobble Hill Saints?"
+        not_a_name = read("Which club does Leni Marsh play for?", "who coaches them?", answers={0: "I don't know."})
+        assert not_a_name is None or "know" not in not_a_name
+
     def test_they_after_two_people_is_both(self) -> None:
         out = read("What did Varga say about Ostrowski?", "which paper did they both talk to?")
         assert out == "Which paper did Varga and Ostrowski both talk to?"
