@@ -454,7 +454,7 @@ class Conversation:
         """Whether the conversation shows ``name`` is a person: the answer to a "who" question, or called "he" or
         "she" (or given a title) in its questions and passages."""
         for turn in self.turns:
-            if turn.answer == name and tokens(turn.question)[:1] in (["Who"], ["who"]):
+            if turn.answer == name and turn.question[:4].lower() in ("who ", "who'", "who’"):
                 return True
         texts = [t for turn in self.turns for t in (turn.question, turn.passage) if t]
         return is_person(name) and gender_of(name, texts) is not None

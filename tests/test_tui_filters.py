@@ -117,6 +117,12 @@ class TestArticlesScreen:
         await wait_for(pilot, lambda: screen.query_one(DataTable).row_count > 0, what="the rows")
         return screen
 
+    async def filter(self, pilot, screen, text: str, rows: int, what: str) -> None:  # type: ignore[no-untyped-def]
+        """Type ``text`` into the filter box, Enter, and wait for ``rows`` rows."""
+        screen.query_one("#articles-filter", Input).value = text
+        await pilot.press("ctrl+f", "enter")
+        await wait_for(pilot, lambda: len(sources(screen)) == rows, what=what)
+
     async def test_sorted_by_date_then_reversed_then_by_source(self, settings) -> None:
         app = QAApp(settings)
         async with app.run_test(size=(140, 30)) as pilot:
@@ -134,23 +140,17 @@ class TestArticlesScreen:
         app = QAApp(settings)
         async with app.run_test(size=(140, 30)) as pilot:
             screen = await self.open(pilot)
-            screen.query_one("#articles-filter", Input).value = "/section politics"
-            await pilot.press("ctrl+f", "enter")
-            await wait_for(pilot, lambda: len(sources(screen)) == 3, what="the politics articles")
+            await self.filter(pilot, screen, "/section politics", 3, "the politics articles")
             assert sources(screen) == ["politics/budget-autumn.md", "politics/budget-march.md",
                                        "politics/bridge-april.md"]  # fmt: skip
-            screen.query_one("#articles-filter", Input).value = "/section politics bridge"
-            await pilot.press("ctrl+f", "enter")
-            await wait_for(pilot, lambda: len(sources(screen)) == 1, what="the bridge article")
+            await self.filter(pilot, screen, "/section politics bridge", 1, "the bridge article")
             assert sources(screen) == ["politics/bridge-april.md"]
 
     async def test_filters_no_article_matches_say_so(self, settings) -> None:
         app = QAApp(settings)
         async with app.run_test(size=(140, 30)) as pilot:
             screen = await self.open(pilot)
-            screen.query_one("#articles-filter", Input).value = "/since 2031"
-            await pilot.press("ctrl+f", "enter")
-            await wait_for(pilot, lambda: not sources(screen), what="no rows")
+            await self.filter(pilot, screen, "/since 2031", 0, "no rows")
             said = str(screen.query_one("#articles-count", Static).content)
             assert said.startswith("No indexed article matches since 2031-01-01") and "0 of 0" not in said
 
