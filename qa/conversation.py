@@ -387,7 +387,7 @@ class Conversation:
         first = next(found, None)
         if gender is None or first is None:
             return first
-        texts = [t for turn in self.turns for t in (turn.question, turn.passage) if t]
+        texts = self._texts()
         said = gender_of(first, texts)
         if said == gender:
             return first
@@ -450,13 +450,17 @@ class Conversation:
         if self.topic:
             yield self.topic
 
+    def _texts(self) -> list[str]:
+        """What the conversation has seen: its questions and the passages shown (where "he" or "she" is told)."""
+        return [t for turn in self.turns for t in (turn.question, turn.passage) if t]
+
     def _known_person(self, name: str) -> bool:
         """Whether the conversation shows ``name`` is a person: the answer to a "who" question, or called "he" or
         "she" (or given a title) in its questions and passages."""
         for turn in self.turns:
             if turn.answer == name and turn.question[:4].lower() in ("who ", "who'", "who’"):
                 return True
-        texts = [t for turn in self.turns for t in (turn.question, turn.passage) if t]
+        texts = self._texts()
         return is_person(name) and gender_of(name, texts) is not None
 
     @staticmethod

@@ -35,8 +35,12 @@ class _Cancelled:
         return self.worker.is_cancelled
 
 
+def changed_files(count: int) -> str:
+    return f"{count} file{'s' * (count != 1)} changed"
+
+
 def notice(count: int) -> str:
-    return f"{count} file{'s' * (count != 1)} changed — ctrl+r to update"
+    return f"{changed_files(count)} — ctrl+r to update"
 
 
 class FolderWatcher(Widget):

@@ -9,6 +9,7 @@ from textual.widgets import Label
 
 from qa.render import safe
 from qa.tui.engine import IndexInfo
+from qa.tui.folder_watcher import changed_files
 
 
 def info_text(info: IndexInfo, short: bool = False) -> str:
@@ -69,7 +70,7 @@ class StatusBar(Horizontal):
 
     def set_stale(self, changed: int) -> None:
         """How many files in the articles folder changed since the index was built (0: none, the mark goes)."""
-        text = f"{changed} file{'s' * (changed != 1)} changed · ctrl+r" if changed else ""
+        text = f"{changed_files(changed)} · ctrl+r" if changed else ""
         self._stale.update(Content(text))
         self._stale.display = bool(changed)
         self._show_info()
