@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from qa.calendar_words import DAYS, MONTHS
+
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,7}s?\b")
 _CAP = r"[A-Z][\w'’.-]*"
 _JOIN = r"(?:of|and|for|the|on|in|de|du|&)"
@@ -49,10 +51,7 @@ _INITIAL = re.compile(r"[A-Z]\.")  # a middle initial ("John F. Kennedy"), the o
 # Words that are not parts of a name an acronym abbreviates: a courtesy title makes "Mr Prescott" a person, not
 # "MP"; a day or month makes "Party on Monday" a date, not "PM".
 _TITLES = frozenset("mr mrs ms mx dr prof sir dame".split())
-_CALENDAR = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april june july august "
-    "september october november december".split()
-)
+_CALENDAR = frozenset(DAYS + MONTHS) - {"may"}  # "may" is also a verb
 
 
 def initials(phrase: str) -> set[str]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qa.calendar_words import DAYS, MONTH_NUMBERS
 from qa.gender import PRONOUN_GENDER, Gender, gender_of
 
 if TYPE_CHECKING:
@@ -882,13 +883,10 @@ def _unnamed_thing(words: list[str], avoid: str) -> str | None:
     return None
 
 
-MONTHS = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-}  # fmt: skip
+MONTHS = frozenset(MONTH_NUMBERS)
 TIME_UNITS = {
     "year", "month", "week", "weekend", "season", "quarter", "decade", "century", "summer", "winter", "spring",
-    "autumn", "fall", "night", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "autumn", "fall", "night", *DAYS,
 }  # fmt: skip
 _TIME_WORDS = {"yesterday", "today", "tonight", "tomorrow"}
 _TIME_PREPOSITIONS = {"in", "during", "since", "by", "before", "after", "until", "from", "on", "at"}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import re
 
+from qa.calendar_words import DAYS, MONTH_PATTERN, alternation
+
 FEATURES = (
     "cos",  # sentence vector . question vector
     "overlap",  # IDF-weighted share of the question's content terms in the sentence (aliases count)
@@ -44,10 +46,8 @@ PRONOUNS = frozenset("he she they it his her their its this that these those we 
 _QUOTES = re.compile("[\"\u201c\u201d]")
 _CAPITALIZED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'\u2019-]*")
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(
-    rf"\b(?:{_MONTHS}|{_DAYS}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\b(?:1[0-9]|20)\d\d\b|"
+    rf"\b(?:{MONTH_PATTERN}|{alternation(DAYS)})\b|\b(?:1[0-9]|20)\d\d\b|"
     r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+century|yesterday|today|tomorrow|ago|last\s+(?:week|month|year)|"
     r"next\s+(?:week|month|year)|\d{1,2}:\d\d|decades?|centur(?:y|ies)|era|period|"
     r"(?:minutes?|hours?|days?|weeks?|months?|years?)\s+(?:after|before|later|earlier|ago|since)|"

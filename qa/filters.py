@@ -19,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from qa.calendar_words import MONTH_NUMBERS, MONTH_PATTERN
 from qa.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,20 +29,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DateError", "Filters", "date_range"]
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-         ("november", "nov"), ("december", "dec")],
-        start=1,
-    )
-    for name in names
-}  # fmt: skip
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _YEAR_ONLY = re.compile(r"(\d{4})")
 _YEAR_MONTH = re.compile(r"(\d{4})[-/.](\d{1,2})")
-_MONTH_YEAR = re.compile(rf"({_MONTH})\.?,?\s+(\d{{4}})", re.IGNORECASE)
+_MONTH_YEAR = re.compile(rf"({MONTH_PATTERN})\.?,?\s+(\d{{4}})", re.IGNORECASE)
 _GLOB = re.compile(r"[*?\[]")
 
 
@@ -63,7 +53,7 @@ def date_range(text: str, name: str = "date") -> tuple[str, str]:
         if m := _YEAR_MONTH.fullmatch(value):
             return _month(int(m[1]), int(m[2]))
         if m := _MONTH_YEAR.fullmatch(value):
-            return _month(int(m[2]), _MONTHS[m[1].lower()])
+            return _month(int(m[2]), MONTH_NUMBERS[m[1].lower()])
     except ValueError:  # month 13, year 0
         pass
     from qa.metadata import normalise_date  # the same reader that dates the articles themselves

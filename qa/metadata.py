@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from qa.calendar_words import MONTH_NUMBERS, MONTH_PATTERN
 from qa.chrome import kept_blocks
 from qa.records import Span
 
@@ -49,28 +50,7 @@ class Metadata:
 
 # --- dates ----------------------------------------------------------------------------------------------------
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = rf"(?P<month>{MONTH_PATTERN})\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
 # Numeric day/month orders (03/04/2005) are ambiguous between US and UK use and are never read.
@@ -117,7 +97,7 @@ def normalise_date(value: object) -> str | None:
 
 def _valid(match: re.Match[str]) -> str | None:
     month = match["month"]
-    number = int(month) if month.isdigit() else _MONTHS[month.lower().rstrip(".")]
+    number = int(month) if month.isdigit() else MONTH_NUMBERS[month.lower().rstrip(".")]
     try:
         date = dt.date(int(match["year"]), number, int(match["day"]))
     except ValueError:

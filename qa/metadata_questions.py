@@ -13,6 +13,7 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from qa.calendar_words import MONTHS
 from qa.records import Result
 
 if TYPE_CHECKING:
@@ -54,10 +55,7 @@ _META_WORDS = (
     "publish posted news byline journalist correspondent date day when covered cover filed item column coverage "
     "feature first"
 )
-_PERIOD_WORDS = (
-    "january february march april may june july august september october november december year month last this "
-    "latest recent recently newest"
-)
+_PERIOD_WORDS = f"{' '.join(MONTHS)} year month last this latest recent recently newest"
 
 
 def asks_for(question: str) -> str | None:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from qa.calendar_words import MONTH_PATTERN
 from qa.filters import DateError, Filters, date_range
 
 if TYPE_CHECKING:
@@ -29,8 +30,7 @@ if TYPE_CHECKING:
 WIDE = 20  # answers looked at when re-ranking by date
 RELEVANT = 0.5  # share of the best answer's score an answer needs to be re-ranked by date ("latest")
 
-_MONTHS = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-           r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)")  # fmt: skip
+_MONTHS = f"(?:{MONTH_PATTERN})"
 _NAMED = re.compile(
     rf"\b(?:in|during|from|throughout|over|of)\s+(?:the\s+year\s+)?(?P<when>(?:{_MONTHS}\.?\s+)?(?:19|20)\d\d)\b"
     r"(?![-/.]\d|\s*(?:-|to|and)\s*(?:19|20)?\d\d)",  # not "in 2004-05" or "from 2004 to 2006" (a span, not a period)

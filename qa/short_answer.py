@@ -12,6 +12,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from qa.calendar_words import DAYS, MONTH_NUMBERS, MONTHS, alternation
 from qa.features import question_type
 
 _CONNECT = r"(?:\s+(?:of|for|the|de|del|da|di|van|von|der|bin|al|la|le)\s+|\s+|-)"
@@ -30,7 +31,7 @@ _NUMBER = re.compile(
     rf"(?:\s+{_UNIT}\b)?",
     re.IGNORECASE,
 )
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_MONTH = rf"(?:{alternation(m.capitalize() for m in MONTH_NUMBERS)})\.?"
 _DATE = re.compile(
     rf"\b(?:\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|"
     r"(?:early|late|mid-?)?\s?(?:1[5-9]|20)\d\d(?:s)?|(?:last|next|this)\s+(?:week|month|year|Monday|Tuesday|Wednesday|"
@@ -177,10 +178,7 @@ _BODY = frozenset(
 _AFTER = re.compile(rf"(?:\s+(?:and|&|or)\s+{_CAP}(?:{_CONNECT}{_CAP})*)?\s+([a-z]+)")
 
 
-_CALENDAR = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
-    "september october november december".split()
-)
+_CALENDAR = frozenset(DAYS + MONTHS)
 _NEXT_WORD = re.compile(r"\s+([a-z]+)")
 
 
