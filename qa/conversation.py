@@ -314,10 +314,12 @@ class Conversation:
                     continue
                 if w in PERSON and any(is_person(n) for n in names(body[:i])):
                     continue
+                priced = w == "it" and not focus and self.turns and _PRICED.search(" ".join(low))
                 ref = (
                     " ".join(focus)
                     if focus
-                    else self._referent(
+                    else (priced and _object_thing(tokens(self.turns[-1].question)))
+                    or self._referent(
                         w in PERSON, " ".join(low), PRONOUN_GENDER.get(w), neuter=w in NEUTER, plural=w in PLURAL
                     )
                 )
@@ -858,6 +860,33 @@ def _drop_verb(words: Sequence[str], start: int, end: int) -> int:
 def _after_the(question: str, name: str) -> bool:
     """Whether ``name`` stands after "the" in ``question`` ("the Dunmore sheriff"): a modifier, not a person."""
     return re.search(rf"\bthe\s+{re.escape(name)}\b", question, re.IGNORECASE) is not None
+
+
+# "How much is it?", "what does it cost?": a price is asked, and prices belong to things, not to the council or
+# company that did something with them (not "how much is it paying?", where "it" does the paying).
+_PRICED = re.compile(
+    r"\bhow much (?:is|was|will|would) it(?: be| cost)?(?: now)?(?: \?)?$|\b(?:how much|what) (?:does|did|will|would) it cost\b"
+)
+
+
+def _object_thing(words: list[str]) -> str | None:
+    """The thing a question's verb acts on, for a price asked of "it": its last noun phrase after the verb led by
+    "the", a demonstrative or "its" ("approve the new parking levy"; "Nimbrel launch its new phone": Nimbrel's new
+    phone), or None when it has none or the phrase is a name's."""
+    body = [w for w in words if w not in {"?", "."}]
+    at = _wh_end(body) or 0
+    for start, end in reversed(_noun_runs(body)):
+        lead = body[start].lower()
+        if start <= at + 1 or end - start < 2 or lead not in {"the", "its", *DEMONSTRATIVE}:
+            continue
+        thing = body[start + 1 : end]
+        if any(_is_cap(w) for w in thing):
+            return None
+        if lead != "its":
+            return join(["the", *thing])
+        owner = names(body[:start])
+        return join([owner[-1] + "'s", *thing]) if owner else None
+    return None
 
 
 def _unnamed_thing(words: list[str], avoid: str) -> str | None:

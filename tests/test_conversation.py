@@ -68,6 +68,25 @@ class TestPronouns:
     def test_it_is_the_thing_a_question_without_names_was_about(self, first: str, then: str, expected: str) -> None:
         assert read(first, then) == expected
 
+    @pytest.mark.parametrize(
+        ("first", "then", "expected"),
+        [
+            ("When did Harwick school board adopt the new uniform policy?", "how much will it cost?",
+             "How much will the new uniform policy cost?"),
+            ("When did Corvel Bank launch its savings account?", "what does it cost?",
+             "What does Corvel Bank's savings account cost?"),
+            ("Why did Ardley council raise the bin charge?", "how much is it now?", "How much is the bin charge now?"),
+        ],
+    )  # fmt: skip
+    def test_a_price_asked_of_it_is_the_thing_acted_on_not_who_acted(
+        self, first: str, then: str, expected: str
+    ) -> None:
+        assert read(first, then) == expected
+
+    def test_it_that_pays_is_who_acted(self) -> None:
+        out = read("Which firm is Ardley Holdings buying?", "how much is it paying?")
+        assert out == "How much is Ardley Holdings paying?"
+
     def test_with_a_topic_it_is_the_topic_when_the_last_turn_names_nothing(self) -> None:
         out = read("What did the critics say about the album?", "Did it sell well?", topic="Ferrous Dawn")
         assert out == "Did Ferrous Dawn sell well?"
