@@ -337,8 +337,10 @@ class Conversation:
         # "the one" / "that one" / "the X one": the previous question's noun for "one"
         for i, w in enumerate(low):
             if w == "one" and _one_is_noun(low, i):
-                if i > 0 and low[i - 1] in DEMONSTRATIVE and (which := self._which_answer()):
-                    out[i - 1 : i + 1] = [which, ""]  # "which hospital …?" then "at that one": the one it named
+                if i > 0 and low[i - 1] in DEMONSTRATIVE and (which := self._which_answer() or self._last_thing()):
+                    # "which hospital …?" then "at that one": the one it named; else the thing the last question
+                    # was about ("the Orrin 4 chip")
+                    out[i - 1 : i + 1] = [which, ""]
                     changed = True
                     continue
                 head = self._one_head(body[:i])
@@ -545,6 +547,23 @@ class Conversation:
             return turn.answer
         return described.replace(" who ", " that ", 1)  # "the hospital", "the team that won the 2004 final"
 
+    def _last_thing(self) -> str | None:
+        """The last noun phrase of the previous question that holds a name: led by "the" ("the Orrin 4 chip") or by
+        the name ("Penhallow council")."""
+        if not self.turns:
+            return None
+        prev = [w for w in tokens(self.turns[-1].question) if w not in {"?", "."}]
+        at = _wh_end(prev) or 0
+        for start, end in reversed(_noun_runs(prev)):
+            if at < len(prev) and prev[at].lower() in DO and start == at + 1:
+                end = _drop_verb(prev, start, end)  # "what does the Orrin 4 cost": not its verb
+            run = prev[start:end]
+            if len(run) >= 3 and run[0].lower() == "the" and any(_is_cap(w) for w in run[1:]):
+                return join(run)
+            if len(run) >= 2 and _is_cap(run[0]) and not _is_cap(run[-1]):  # "Penhallow council"
+                return join(run)
+        return None
+
     def _one_head(self, before: list[str]) -> str | None:
         """The noun "one" stands for: the head of a noun phrase in the previous question."""
         if not self.turns:
@@ -748,7 +767,10 @@ def _after_own_name(body: list[str], i: int) -> bool:
 
 
 def _one_is_noun(low: list[str], i: int) -> bool:
-    """A "one" standing for a noun: "the one", "that one", "the civil rights one" (not "one of", "up for one")."""
+    """A "one" standing for a noun: "the one", "that one", "the civil rights one", "did that one come out" (not
+    "one of", "up for one")."""
+    if i >= 2 and low[i - 1] in DEMONSTRATIVE and low[i - 2] in AUX:  # the subject after did / is: "did that one …"
+        return True
     if i + 1 < len(low) and low[i + 1] not in {",", "?", ".", "!"} | PREPOSITIONS - {"of"}:
         return False
     j = i - 1

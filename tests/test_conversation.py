@@ -87,6 +87,17 @@ class TestPronouns:
         out = read("Which firm is Ardley Holdings buying?", "how much is it paying?")
         assert out == "How much is Ardley Holdings paying?"
 
+    @pytest.mark.parametrize(
+        ("first", "then", "expected"),
+        [
+            ("How much does the Kelso X2 drill cost?", "when did that one come out?",
+             "When did the Kelso X2 drill come out?"),
+            ("How many schools will Brindle council merge?", "who leads that one?", "Who leads Brindle council?"),
+        ],
+    )  # fmt: skip
+    def test_that_one_as_a_subject_is_the_named_thing_before(self, first: str, then: str, expected: str) -> None:
+        assert read(first, then) == expected
+
     def test_with_a_topic_it_is_the_topic_when_the_last_turn_names_nothing(self) -> None:
         out = read("What did the critics say about the album?", "Did it sell well?", topic="Ferrous Dawn")
         assert out == "Did Ferrous Dawn sell well?"
