@@ -431,6 +431,9 @@ class Conversation:
                      not is_person(n) or (neuter and _after_the(turn.question, n)))
             ]  # fmt: skip
             described = _described(tokens(turn.question)) if person else None
+            full_names = [n for n in turn.names if (is_person(n) and " " in n) or self._known_person(n)]
+            if person and not described and not full_names:  # "the chief constable of Merrowshire" is the person
+                described = _role_subject(tokens(turn.question))
             if described:  # the person the previous question asked for comes before the names it used
                 yield described
             if pool:
@@ -720,6 +723,27 @@ def _described(words: list[str]) -> str | None:
             return " ".join(["the", *words[1:end]])  # "which director has the club hired": the director
         return " ".join(["the", *words[1:end], "who", *words[end:]])
     return None
+
+
+def _role_subject(words: list[str]) -> str | None:
+    """A person named by a role as the subject after a question's auxiliary: "when was the chief constable of
+    Merrowshire suspended?" -> "the chief constable of Merrowshire" (the "she" of the next turn)."""
+    body = [w for w in words if w not in {"?", "."}]
+    i = _wh_end(body)
+    if i is None or i >= len(body) or body[i].lower() not in AUX:
+        return None
+    j = i + 1
+    if j >= len(body) or body[j].lower() != "the":
+        return None
+    k = j + 1
+    while k < len(body) and k - j <= 3 and body[k][:1].islower() and body[k].lower() not in STOP:
+        k += 1
+    if k == j + 1 or k >= len(body) or body[k].lower() != "of" or k + 1 >= len(body) or not _is_cap(body[k + 1]):
+        return None
+    end = k + 1
+    while end < len(body) and _is_cap(body[end]):
+        end += 1
+    return join(body[j:end])
 
 
 def _opens_question(word: str) -> bool:

@@ -121,6 +121,18 @@ class TestPronouns:
         out = read("Who is the Tarrow transit authority's director?", "when was it set up?")
         assert out is not None and "authority's" not in out and "transit authority" in out
 
+    @pytest.mark.parametrize(
+        ("first", "then", "expected"),
+        [
+            ("When was the chief constable of Dunhallow suspended?", "who replaced her?",
+             "Who replaced the chief constable of Dunhallow?"),
+            ("Why did the head of Corvel Bank resign?", "who replaced him?", "Who replaced the head of Corvel Bank?"),
+            ("When did the wife of Tom Harte die?", "when was he born?", "When was Tom Harte born?"),
+        ],
+    )  # fmt: skip
+    def test_a_person_named_by_a_role_of_a_place_is_the_role(self, first: str, then: str, expected: str) -> None:
+        assert read(first, then) == expected
+
     def test_her_with_no_noun_after_it_is_the_person(self) -> None:
         assert read("Why was Ilse Marrow suspended?", "who replaced her?") == "Who replaced Ilse Marrow?"
         out = read("Where was Ilse Marrow born?", "what happened in her other years at the club?")
