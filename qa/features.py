@@ -98,8 +98,14 @@ _LINKING = frozenset({"in", "at", "from", "near", "to", "into", "the"})
 
 def kind_mentions(kind: str, sentence: str) -> tuple[frozenset[str], ...]:
     """The words of each mention of ``kind`` (a number, date, name or place) in the sentence."""
-    found = (frozenset(w.lower() for w in _WORD.findall(m.group())) - _LINKING for m in _KINDS[kind].finditer(sentence))
-    return tuple(words for words in found if words)
+    found = _KINDS[kind].findall(sentence)
+    if kind == "number":  # each mention is one word (a digit or a number word), never a linking word
+        return tuple(frozenset((m.lower(),)) for m in found)
+    words = (
+        frozenset(_WORD.findall(m.lower()) if m.isascii() else [w.lower() for w in _WORD.findall(m)]) - _LINKING
+        for m in found
+    )  # (lower case first where that cannot change the words: "İ" lowers to two characters)
+    return tuple(w for w in words if w)
 
 
 
