@@ -378,12 +378,18 @@ def index_list(
 )  # fmt: skip
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write answers here instead of stdout.")
 @click.option("--skip-bad", is_flag=True, help="Skip malformed lines of the question file instead of failing.")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=None,
+    help="Processes answering a question file (up to one per core), the same answers either way [env QA_WORKERS; "
+    "1].",
+)  # fmt: skip
 @path_options
 @links_option
 @filter_options
 def ask(
     question: str | None, file: str | None, top_k: int | None, fmt: str | None, output: Path | None,
-    skip_bad: bool, seeds: Path | None, index: Path | None, model: str | None, follow_links: bool, filters: Any,
+    skip_bad: bool, workers: int | None, seeds: Path | None, index: Path | None, model: str | None,
+    follow_links: bool, filters: Any,
 ) -> None:  # fmt: skip
     """Answer QUESTION, or every question in --file."""
     from qa.batch import repair
@@ -421,7 +427,7 @@ def ask(
     if question is not None:
         _print_result(answerer.ask(question, settings.top_k, allowed=allowed), fmt)
         return
-    _ask_file(answerer, questions, settings.top_k, fmt, output, allowed)
+    _ask_file(answerer, settings, questions, fmt, output, allowed, workers)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -432,18 +438,24 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _ask_file(
-    answerer: Any, questions: list[Any], top_k: int, fmt: str, output: Path | None, allowed: Any = None
-) -> None:
+    answerer: Any, settings: Any, questions: list[Any], fmt: str, output: Path | None, allowed: Any = None,
+    workers: int | None = None,
+) -> None:  # fmt: skip
+    from contextlib import closing
+
+    from qa import parallel
     from qa.conversation import Conversation, follow
 
+    top_k = settings.top_k
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     written = 0
     close: Callable[[], None] = lambda: None
+    alone = [q for q in questions if q.conversation is None]  # streamed in batches, on every core for a long file
+    stream = parallel.ask_stream(answerer, settings, [q.text for q in alone], [q.id for q in alone], top_k, allowed,
+                                 workers)  # fmt: skip
     try:
         write, close = _writer(out, fmt)
-        with progress_bar() as bar, deferred_interrupt() as interrupted:
-            alone = [q for q in questions if q.conversation is None]  # streamed in batches
-            results = answerer.ask_stream([q.text for q in alone], [q.id for q in alone], top_k, allowed=allowed)
+        with progress_bar() as bar, deferred_interrupt() as interrupted, closing(stream) as results:
             talks: dict[str, Conversation] = {}  # the rest in order, each turn read in its conversation so far
             for q in questions:
                 if q.conversation is None:

@@ -150,7 +150,8 @@ def qa_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path)
     monkeypatch.setenv("XDG_CACHE_HOME", str(model_cache))
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "qa-data"))  # the app's question history stays in the test
     for name in (
-        "QA_MODEL", "QA_STORE", "QA_TOP_K", "QA_DEBUG", "QA_TEST_CRASH_BEFORE_PUBLISH", "QA_DUMP_FIELDS", "COLUMNS",
+        "QA_MODEL", "QA_STORE", "QA_TOP_K", "QA_DEBUG", "QA_TEST_CRASH_BEFORE_PUBLISH", "QA_DUMP_FIELDS", "QA_WORKERS",
+        "COLUMNS",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
