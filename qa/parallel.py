@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 BATCH = 64  # Answerer.ask_stream's batch
 ENV_WORKERS = "QA_WORKERS"
+STALL = 300.0  # seconds without a result after which a helper counts as hung
 
 
 def workers(requested: int | None) -> int:
@@ -104,8 +105,7 @@ def ask_stream(
         s, e = split[0]
         yield from answerer.ask_stream(texts[s:e], ids[s:e], top_k, allowed=allowed)
         for h in helpers:
-            if h.process is not None:
-                h.done.wait()
+            _wait(h)
             results = None if h.process is None or h.failed else _decoded(h.lines)
             if results is None:  # its part is answered here instead (a partial one is redone)
                 yield from answerer.ask_stream(texts[h.start : h.end], ids[h.start : h.end], top_k, allowed=allowed)
@@ -144,6 +144,20 @@ def _start(
     payload = json.dumps({**job, "texts": list(texts[s:e]), "ids": list(ids[s:e])})
     threading.Thread(target=helper.collect, args=(payload,), name="qa-helper", daemon=True).start()
     return helper
+
+
+def _wait(h: _Helper) -> None:
+    """Until the helper is done; one that sends nothing for STALL seconds is stopped (its part is answered here)."""
+    if h.process is None:
+        return
+    seen, quiet = len(h.lines), 0.0
+    while not h.done.wait(1.0):
+        quiet = 0.0 if len(h.lines) != seen else quiet + 1.0
+        seen = len(h.lines)
+        if quiet >= STALL:
+            _stop(h)
+            h.done.wait()
+            h.failed = True
 
 
 def _stop(h: _Helper) -> None:

@@ -114,6 +114,14 @@ def test_a_failed_helper_leaves_its_part_to_this_process(ready_index: Paths, com
     assert both == alone
 
 
+def test_a_hung_helper_is_stopped_and_its_part_answered_here(
+    ready_index: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "STALL", 2.0)
+    alone, both = _answer(ready_index, [sys.executable, "-c", "import time; time.sleep(120)"])
+    assert both == alone
+
+
 def test_a_helper_refuses_another_index_version(ready_index: Paths) -> None:
     job = {"index": str(ready_index.index), "store": None, "model": "all-MiniLM-L6-v2", "version": "v-other",
            "top_k": 5, "allowed": None, "texts": ["Who built the oven?"], "ids": ["1"]}  # fmt: skip
