@@ -630,8 +630,12 @@ class Conversation:
                     end = _drop_verb(body, start, end)  # "will the Corran Street development | build"
                 if end - start >= 2:
                     first = start + 1 if plow[start] in DETERMINERS else start
-                    self._slot = (start, first + len(mods) + 1)
-                    return [*body[:first], *mods, *body[end - 1 :]]
+                    named = 0  # "the Aldergrove book prize" and "the poetry one": the Aldergrove poetry prize
+                    plain = not any(_is_cap(w) for w in mods)
+                    while plain and first + named < end - 1 and _is_cap(body[first + named]):
+                        named += 1
+                    self._slot = (start, first + named + len(mods) + 1)
+                    return [*body[: first + named], *mods, *body[end - 1 :]]
             return None
         # a phrase again after "and X?": where X stands ("and Harwick's mayor?", "what about the Dunmore sheriff?")
         if slot is not None:

@@ -98,6 +98,10 @@ class TestPronouns:
     def test_that_one_as_a_subject_is_the_named_thing_before(self, first: str, then: str, expected: str) -> None:
         assert read(first, then) == expected
 
+    def test_the_x_one_keeps_the_name_that_qualifies_the_thing(self) -> None:
+        out = read("Who won the Kellerby art prize in 2018?", "what about the sculpture one?")
+        assert out == "Who won the Kellerby sculpture prize in 2018?"
+
     def test_with_a_topic_it_is_the_topic_when_the_last_turn_names_nothing(self) -> None:
         out = read("What did the critics say about the album?", "Did it sell well?", topic="Ferrous Dawn")
         assert out == "Did Ferrous Dawn sell well?"
