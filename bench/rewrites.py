@@ -7,7 +7,8 @@ verdict; a new reading is RIGHT when it is the wanted standalone form (or None f
 otherwise "changed", to be judged by a person: ``--changed`` prints only those.
 
 This set was written to find what the rewriter gets wrong, and its readings were then fixed: it measures change,
-not how well the rewriter does on follow-ups nobody has seen (``python -m bench.conversation --holdout`` does).
+not how well the rewriter does on follow-ups nobody has seen. ``--fresh`` reads the held-out set written after the
+rules (``bench/questions/rewrites-fresh.jsonl``), and ``python -m bench.conversation --holdout`` measures answers.
 No index and no model are needed; it runs in a second.
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 from qa.conversation import Conversation
 
 SET = Path(__file__).parent / "questions" / "rewrites.jsonl"
+FRESH = Path(__file__).parent / "questions" / "rewrites-fresh.jsonl"
 VERDICTS = ("RIGHT", "WRONG", "GARBLED", "LEFT-ALONE-WRONGLY", "REWROTE-STANDALONE", "changed")
 
 
@@ -62,9 +64,14 @@ def readings(path: Path = SET) -> list[tuple[str, dict[str, Any], str | None]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--changed", action="store_true", help="only the readings that differ from the judged ones")
+    parser.add_argument(
+        "--fresh", action="store_true",
+        help=f"the {FRESH.name} set instead: 40 conversations written and judged after the rules were made, never "
+        "used to change them (a held-out figure)",
+    )  # fmt: skip
     args = parser.parse_args()
     counts: Counter[str] = Counter()
-    for key, turn, reading in readings():
+    for key, turn, reading in readings(FRESH if args.fresh else SET):
         said = verdict(turn, reading)
         counts[said] += 1
         changed = reading != turn["judged"]["reading"]

@@ -629,7 +629,7 @@ def test_a_rewritten_follow_up_is_asked_with_its_typed_words_stressed(seeds: Pat
 
 def test_the_judged_probe_readings_keep_their_floor() -> None:
     """74 invented follow-ups judged by hand (bench/questions/rewrites.jsonl): a change that reads fewer of them right,
-    garbles more, or rewrites a question that stands alone, fails (floors just under the measured 62 / 1 / 0)."""
+    garbles more, or rewrites a question that stands alone, fails (floors just under the measured 68 / 0 / 0)."""
     from bench.rewrites import readings, verdict
 
     counts: dict[str, int] = {}
@@ -637,5 +637,19 @@ def test_the_judged_probe_readings_keep_their_floor() -> None:
         said = verdict(turn, reading)
         counts[said] = counts.get(said, 0) + 1
     assert sum(counts.values()) == 74
-    assert counts.get("RIGHT", 0) >= 60, counts
-    assert counts.get("GARBLED", 0) <= 2 and not counts.get("REWROTE-STANDALONE"), counts
+    assert counts.get("RIGHT", 0) >= 66, counts
+    assert counts.get("GARBLED", 0) <= 1 and not counts.get("REWROTE-STANDALONE"), counts
+
+
+def test_the_held_out_follow_ups_keep_their_floor() -> None:
+    """The fresh set (written after the rules, never used to change them): 43 of 72 follow-ups read right and all 14
+    standalone questions left alone when it was written; a change may move readings but not below this."""
+    from bench.rewrites import FRESH, readings, verdict
+
+    counts: dict[str, int] = {}
+    for _, turn, reading in readings(FRESH):
+        said = verdict(turn, reading)
+        counts[said] = counts.get(said, 0) + 1
+    assert sum(counts.values()) == 86
+    assert counts.get("RIGHT", 0) >= 55, counts  # 57 with the standalone ones
+    assert counts.get("GARBLED", 0) <= 10 and not counts.get("REWROTE-STANDALONE"), counts
