@@ -32,11 +32,11 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _MONTH = rf"(?:{alternation(m.capitalize() for m in MONTH_NUMBERS)})\.?"
+_DAY = alternation(d.capitalize() for d in DAYS)
 _DATE = re.compile(
     rf"\b(?:\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|"
-    r"(?:early|late|mid-?)?\s?(?:1[5-9]|20)\d\d(?:s)?|(?:last|next|this)\s+(?:week|month|year|Monday|Tuesday|Wednesday|"
-    r"Thursday|Friday|Saturday|Sunday)|(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
-    r"yesterday|today|tomorrow)\b"
+    rf"(?:early|late|mid-?)?\s?(?:1[5-9]|20)\d\d(?:s)?|(?:last|next|this)\s+(?:week|month|year|{_DAY})|"
+    rf"(?:on\s+)?(?:{_DAY})|yesterday|today|tomorrow)\b"
 )
 _PLACE = re.compile(rf"\b(?:in|at|from|near|to|into)\s+(?:the\s+)?({_CAP}(?:{_CONNECT}{_CAP})*)")
 _WORD = re.compile(r"\w+")
