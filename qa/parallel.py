@@ -7,8 +7,8 @@ machine with more cores answers a long file faster with more processes. On the 2
 processes answered the 2,000 BBC bench questions 5 % faster on average (within that machine's noise), so one process
 stays the default. Each helper opens the same index version itself (it refuses another one: a rebuild in between) and
 gets its questions, the filters' chunk mask and the settings as one JSON object on stdin; it writes one JSON line a
-result on stdout. Parts start on a multiple of ``Answerer.ask_stream``'s batch, so every question is encoded in the
-same batch as in one process and gets the same answer. A helper that fails or is refused leaves its part to this
+result on stdout. Every process encodes questions in batches of BATCH and parts start on a multiple of it, so every
+question is encoded in the same batch as in one process and gets the same answer. A helper that fails or is refused leaves its part to this
 process: the file is answered either way.
 """
 
@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qa.records import Answer, Result
+from qa.records import Result
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from qa.answer import Answerer
     from qa.settings import Settings
 
-BATCH = 64  # Answerer.ask_stream's batch
+BATCH = 64  # questions encoded together: every process passes it to Answerer.ask_stream, so batches line up
 ENV_WORKERS = "QA_WORKERS"
 STALL = 300.0  # seconds without a result after which a helper counts as hung
 
@@ -97,18 +97,18 @@ def ask_stream(
     helper (``python -m qa.parallel``). A file shorter than two batches is answered here alone."""
     split = parts(len(texts), workers(count))
     if len(split) < 2:
-        yield from answerer.ask_stream(texts, ids, top_k, allowed=allowed)
+        yield from answerer.ask_stream(texts, ids, top_k, BATCH, allowed)
         return
     job = _job(answerer, settings, top_k, allowed)
     helpers = [_start(command, job, texts, ids, s, e) for s, e in split[1:]]
     try:
         s, e = split[0]
-        yield from answerer.ask_stream(texts[s:e], ids[s:e], top_k, allowed=allowed)
+        yield from answerer.ask_stream(texts[s:e], ids[s:e], top_k, BATCH, allowed)
         for h in helpers:
             _wait(h)
             results = None if h.process is None or h.failed else _decoded(h.lines)
             if results is None:  # its part is answered here instead (a partial one is redone)
-                yield from answerer.ask_stream(texts[h.start : h.end], ids[h.start : h.end], top_k, allowed=allowed)
+                yield from answerer.ask_stream(texts[h.start : h.end], ids[h.start : h.end], top_k, BATCH, allowed)
             else:
                 yield from results
     finally:
@@ -173,18 +173,9 @@ def _stop(h: _Helper) -> None:
 
 def _decoded(lines: list[str]) -> list[Result] | None:
     try:
-        return [from_record(json.loads(line)) for line in lines]
+        return [Result.from_record(data, data.get("confidence")) for data in map(json.loads, lines)]
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def from_record(data: dict[str, Any]) -> Result:
-    """A Result from its JSON record and ``confidence`` (what a helper sends)."""
-    answers = tuple(Answer(**{**a, "also_in": tuple(a["also_in"])}) for a in data["answers"])
-    return Result(
-        data["id"], data["question"], data["answered"], answers, data["notice"], data.get("confidence"),
-        data["read_as"],
-    )  # fmt: skip
 
 
 def _serve(job: dict[str, Any]) -> int:
@@ -206,7 +197,7 @@ def _serve(job: dict[str, Any]) -> int:
         bits = np.frombuffer(base64.b64decode(job["allowed"]["bits"]), dtype=np.uint8)
         allowed = np.unpackbits(bits)[: job["allowed"]["n"]].astype(bool)
     out = sys.stdout
-    for result in answerer.ask_stream(job["texts"], job["ids"], job["top_k"], allowed=allowed):
+    for result in answerer.ask_stream(job["texts"], job["ids"], job["top_k"], BATCH, allowed):
         out.write(json.dumps({**result.to_record(), "confidence": result.confidence}, ensure_ascii=False) + "\n")
     out.flush()
     return 0

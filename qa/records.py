@@ -101,6 +101,12 @@ class Result:
             "notice": self.notice,  # e.g. "preferring articles from March 2005" (None when there is nothing to say)
         }
 
+    @classmethod
+    def from_record(cls, data: dict[str, Any], confidence: float | None = None) -> Result:
+        """The Result a ``to_record`` record was made from (the record leaves out ``confidence``)."""
+        answers = tuple(Answer(**{**a, "also_in": tuple(a["also_in"])}) for a in data["answers"])
+        return cls(data["id"], data["question"], data["answered"], answers, data["notice"], confidence, data["read_as"])
+
 
 @dataclass(frozen=True)
 class BuildReport:
