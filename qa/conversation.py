@@ -555,11 +555,8 @@ class Conversation:
         the name ("Penhallow council")."""
         if not self.turns:
             return None
-        prev = [w for w in tokens(self.turns[-1].question) if w not in {"?", "."}]
-        at = _wh_end(prev) or 0
-        for start, end in reversed(_noun_runs(prev)):
-            if at < len(prev) and prev[at].lower() in DO and start == at + 1:
-                end = _drop_verb(prev, start, end)  # "what does the Orrin 4 cost": not its verb
+        prev, _, runs = _runs_last_first(tokens(self.turns[-1].question))
+        for start, end in runs:  # ("what does the Orrin 4 cost": not its verb)
             run = prev[start:end]
             if len(run) >= 3 and run[0].lower() == "the" and any(_is_cap(w) for w in run[1:]):
                 return join(run)
@@ -912,6 +909,16 @@ def _after_the(question: str, name: str) -> bool:
     return re.search(rf"\bthe\s+{re.escape(name)}\b", question, re.IGNORECASE) is not None
 
 
+def _runs_last_first(words: list[str]) -> tuple[list[str], int, list[tuple[int, int]]]:
+    """A question without its end mark, where its wh-phrase ends, and its noun runs last first, the verb after a
+    did/will question's subject left out of the subject's run ("did the museum | pay")."""
+    body = [w for w in words if w not in {"?", "."}]
+    at = _wh_end(body) or 0
+    do = at < len(body) and body[at].lower() in DO
+    runs = [(s, _drop_verb(body, s, e) if do and s == at + 1 else e) for s, e in reversed(_noun_runs(body))]
+    return body, at, runs
+
+
 # "How much is it?", "what does it cost?": a price is asked, and prices belong to things, not to the council or
 # company that did something with them (not "how much is it paying?", where "it" does the paying).
 _PRICED = re.compile(
@@ -923,9 +930,8 @@ def _object_thing(words: list[str]) -> str | None:
     """The thing a question's verb acts on, for a price asked of "it": its last noun phrase after the verb led by
     "the", a demonstrative or "its" ("approve the new parking levy"; "Nimbrel launch its new phone": Nimbrel's new
     phone), or None when it has none or the phrase is a name's."""
-    body = [w for w in words if w not in {"?", "."}]
-    at = _wh_end(body) or 0
-    for start, end in reversed(_noun_runs(body)):
+    body, at, runs = _runs_last_first(words)
+    for start, end in runs:
         lead = body[start].lower()
         if start <= at + 1 or end - start < 2 or lead not in {"the", "its", *DEMONSTRATIVE}:
             continue
@@ -943,14 +949,10 @@ def _unnamed_thing(words: list[str], avoid: str) -> str | None:
     """The thing a question without names is about: its last noun phrase led by "the" or a demonstrative ("the
     telescope"), not the one it asks for, nor the bare verb after a did/will question's subject; None when the
     question being read already holds that noun (``avoid``)."""
-    body = [w for w in words if w not in {"?", "."}]
-    at = _wh_end(body) or 0
-    do = at < len(body) and body[at].lower() in DO
-    for start, end in reversed(_noun_runs(body)):
+    body, at, runs = _runs_last_first(words)
+    for start, end in runs:
         if start < at or body[start].lower() not in {"the", *DEMONSTRATIVE}:
             continue
-        if do and start == at + 1:
-            end = _drop_verb(body, start, end)  # "did the museum pay": the run's last word is the verb
         if end - start < 2:
             continue
         if body[end - 1].lower() in avoid.split():
