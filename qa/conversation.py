@@ -431,9 +431,9 @@ class Conversation:
                      not is_person(n) or (neuter and _after_the(turn.question, n)))
             ]  # fmt: skip
             described = _described(tokens(turn.question)) if person else None
-            full_names = [n for n in turn.names if (is_person(n) and " " in n) or self._known_person(n)]
-            if person and not described and not full_names:  # "the chief constable of Merrowshire" is the person
-                described = _role_subject(tokens(turn.question))
+            if person and not described:  # with no one named in full, a role: "the chief constable of Merrowshire"
+                full_names = [n for n in turn.names if (is_person(n) and " " in n) or self._known_person(n)]
+                described = None if full_names else _role_subject(tokens(turn.question))
             if described:  # the person the previous question asked for comes before the names it used
                 yield described
             if pool:
