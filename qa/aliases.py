@@ -1,4 +1,4 @@
-"""Short forms and long forms found in the indexed text, so "LAPD" finds "Los Angeles Police Department" and back.
+"""Short forms and long forms found in the indexed text, so "HBC" finds "Harwick Borough Council" and back.
 
 No hand list: an alias is an all-caps word whose letters are the initials of a capitalized phrase, where the pair is
 
@@ -14,7 +14,7 @@ Initials alone match a great deal by chance, so implied and guessed long forms c
 title-case or all-caps line (a headline, a title, a heading) capitalizes ordinary words, and "Stem Cells" or
 "Is Due" there are not names. A long form never starts or ends with a function word, never crosses a sentence end
 ("Monday. Strathclyde Police"), is never all capitals ("CONCLUSIONS AND RELEVANCE", a heading), never starts with a
-courtesy title ("Mr Prescott" is a person, not "MP") and never holds a day or month ("Party on Monday" is not "PM").
+courtesy title ("Mr Pyle" is a person, not "MP") and never holds a day or month ("Party on Monday" is not "PM").
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _SMALL = {"of", "and", "for", "the", "on", "in", "de", "du", "&"}
 _TITLE_SHARE = 0.75  # a line whose longer words are at least this share capitalized is a headline, not text
 _INITIAL = re.compile(r"[A-Z]\.")  # a middle initial ("John F. Kennedy"), the one word of a long form without lowercase
-# Words that are not parts of a name an acronym abbreviates: a courtesy title makes "Mr Prescott" a person, not
+# Words that are not parts of a name an acronym abbreviates: a courtesy title makes "Mr Pyle" a person, not
 # "MP"; a day or month makes "Party on Monday" a date, not "PM".
 _TITLES = frozenset("mr mrs ms mx dr prof sir dame".split())
 _CALENDAR = frozenset(DAYS + MONTHS) - {"may"}  # "may" is also a verb
@@ -114,8 +114,8 @@ def _long_form(words: list[str], function: frozenset[str]) -> str | None:
 def _phrases(line: str, function: frozenset[str]) -> Iterable[str]:
     for match in _PHRASE.finditer(line):
         words = match.group().split()
-        # Sub-phrases starting at each capitalized word, so "Former Los Angeles Police Department" also yields
-        # "Los Angeles Police Department"; each is trimmed of joining and function words at its end.
+        # Sub-phrases starting at each capitalized word, so "Former Harwick Borough Council" also yields
+        # "Harwick Borough Council"; each is trimmed of joining and function words at its end.
         for i in range(len(words)):
             for j in range(len(words), i + 1, -1):
                 if words[j - 1].lower() in _SMALL or words[j - 1].lower() in function:

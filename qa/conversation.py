@@ -339,7 +339,7 @@ class Conversation:
             if w == "one" and _one_is_noun(low, i):
                 if i > 0 and low[i - 1] in DEMONSTRATIVE and (which := self._which_answer() or self._last_thing()):
                     # "which hospital …?" then "at that one": the one it named; else the thing the last question
-                    # was about ("the Orrin 4 chip")
+                    # was about ("the Kelso X2 drill")
                     out[i - 1 : i + 1] = [which, ""]
                     changed = True
                     continue
@@ -351,7 +351,7 @@ class Conversation:
         if not changed:
             for i, w in enumerate(low):
                 if w in DEMONSTRATIVE and _determiner_at(low, i):
-                    same = self._same_head(body[i + 1])  # "that division": the previous "Chrysler division"
+                    same = self._same_head(body[i + 1])  # "that division": the previous "Varden Motors division"
                     if same:
                         out[i : i + 2] = same
                         changed = True
@@ -431,7 +431,7 @@ class Conversation:
                      not is_person(n) or (neuter and _after_the(turn.question, n)))
             ]  # fmt: skip
             described = _described(tokens(turn.question)) if person else None
-            if person and not described:  # with no one named in full, a role: "the chief constable of Merrowshire"
+            if person and not described:  # with no one named in full, a role: "the chief constable of Ashby Vale"
                 full_names = [n for n in turn.names if (is_person(n) and " " in n) or self._known_person(n)]
                 described = None if full_names else _role_subject(tokens(turn.question))
             if described:  # the person the previous question asked for comes before the names it used
@@ -445,7 +445,7 @@ class Conversation:
                 role = self._thing(turn)
                 yield role if role.split()[-1][:1].islower() else _longest_last(turn.names)
             elif plural and len(people := [n for n in turn.names if n.lower() not in avoid]) >= 2:
-                yield f"{people[-2]} and {people[-1]}"  # "what did Mourinho say about Benitez?" … "did they both …"
+                yield f"{people[-2]} and {people[-1]}"  # "what did Ostrander say about Kelby?" … "did they both …"
             elif turn.names:
                 yield self._thing(turn, owned=neuter)
             elif not person and not self.topic and (unnamed := _unnamed_thing(tokens(turn.question), avoid)):
@@ -551,16 +551,16 @@ class Conversation:
         return described.replace(" who ", " that ", 1)  # "the hospital", "the team that won the 2004 final"
 
     def _last_thing(self) -> str | None:
-        """The last noun phrase of the previous question that holds a name: led by "the" ("the Orrin 4 chip") or by
-        the name ("Penhallow council")."""
+        """The last noun phrase of the previous question that holds a name: led by "the" ("the Kelso X2 drill") or by
+        the name ("Brindle council")."""
         if not self.turns:
             return None
         prev, _, runs = _runs_last_first(tokens(self.turns[-1].question))
-        for start, end in runs:  # ("what does the Orrin 4 cost": not its verb)
+        for start, end in runs:  # ("what does the Kelso X2 cost": not its verb)
             run = prev[start:end]
             if len(run) >= 3 and run[0].lower() == "the" and any(_is_cap(w) for w in run[1:]):
                 return join(run)
-            if len(run) >= 2 and _is_cap(run[0]) and not _is_cap(run[-1]):  # "Penhallow council"
+            if len(run) >= 2 and _is_cap(run[0]) and not _is_cap(run[-1]):  # "Brindle council"
                 return join(run)
         return None
 
@@ -627,7 +627,7 @@ class Conversation:
                     end = _drop_verb(body, start, end)  # "will the Corran Street development | build"
                 if end - start >= 2:
                     first = start + 1 if plow[start] in DETERMINERS else start
-                    named = 0  # "the Aldergrove book prize" and "the poetry one": the Aldergrove poetry prize
+                    named = 0  # "the Kellerby art prize" and "the sculpture one": the Kellerby sculpture prize
                     plain = not any(_is_cap(w) for w in mods)
                     while plain and first + named < end - 1 and _is_cap(body[first + named]):
                         named += 1
@@ -728,7 +728,7 @@ def _described(words: list[str]) -> str | None:
 
 def _role_subject(words: list[str]) -> str | None:
     """A person named by a role as the subject after a question's auxiliary: "when was the chief constable of
-    Merrowshire suspended?" -> "the chief constable of Merrowshire" (the "she" of the next turn)."""
+    Ashby Vale suspended?" -> "the chief constable of Ashby Vale" (the "she" of the next turn)."""
     body = [w for w in words if w not in {"?", "."}]
     i = _wh_end(body)
     if i is None or i >= len(body) or body[i].lower() not in AUX:
@@ -754,7 +754,7 @@ def _opens_question(word: str) -> bool:
 
 
 def _longest_last(pool: list[str]) -> str:
-    """The last name, or a longer form of it said earlier ("Hill" after "Debra Hill")."""
+    """The last name, or a longer form of it said earlier ("Brenn" after "Ada Brenn")."""
     last = pool[-1]
     for n in pool:
         if n != last and n.endswith(" " + last):
@@ -853,7 +853,7 @@ def _subject(words: list[str]) -> list[str]:
 def _noun_runs(words: Sequence[str], split_caps: bool = False) -> list[tuple[int, int]]:
     """Spans of noun-phrase-like runs: an optional determiner or possessive, then words that are no stopword.
 
-    With ``split_caps`` a run also ends where capitalized words give way to lowercase ones ("Cliff | record").
+    With ``split_caps`` a run also ends where capitalized words give way to lowercase ones ("Marlow | record").
     """
     runs: list[tuple[int, int]] = []
     i = 0
@@ -928,8 +928,8 @@ _PRICED = re.compile(
 
 def _object_thing(words: list[str]) -> str | None:
     """The thing a question's verb acts on, for a price asked of "it": its last noun phrase after the verb led by
-    "the", a demonstrative or "its" ("approve the new parking levy"; "Nimbrel launch its new phone": Nimbrel's new
-    phone), or None when it has none or the phrase is a name's."""
+    "the", a demonstrative or "its" ("raise the bin charge"; "Corvel Bank launch its savings account": Corvel Bank's
+    savings account), or None when it has none or the phrase is a name's."""
     body, at, runs = _runs_last_first(words)
     for start, end in runs:
         lead = body[start].lower()

@@ -77,7 +77,7 @@ def find(question: str, sentence: str) -> Short | None:
     def distance(span: tuple[int, int]) -> tuple[int, int]:
         s, e = span
         near = min(min(abs(a - s), abs(a - e)) for a in anchors)
-        if person and _names_a_body(sentence, e):  # "who ...?" asks for a person, not "the Civil Rights committee"
+        if person and _names_a_body(sentence, e):  # "who ...?" asks for a person, not "the Housing committee"
             near += 1000
         return near, -(e - s)
 
@@ -194,8 +194,8 @@ def _names_a_body(sentence: str, end: int) -> bool:
 
 
 def _strip_known(sentence: str, s: int, e: int, q_words: set[str]) -> tuple[int, int]:
-    """A run of capitalized words without the leading words the question holds ("Los Angeles Mayor Eric Garcetti"
-    for "who is the mayor of Los Angeles?" -> "Eric Garcetti")."""
+    """A run of capitalized words without the leading words the question holds ("Harwick Mayor Ada Brenn" for
+    "who is the mayor of Harwick?" -> "Ada Brenn")."""
     for m in list(_WORD.finditer(sentence, s, e)):
         if m.group().lower() not in q_words and m.group().lower() not in _COMMON_START and m.group() != "Former":
             return _trim(sentence, m.start(), e)
