@@ -68,6 +68,13 @@ ORG_WORDS = {
     "times", "post", "records", "media", "airlines", "motors", "network", "service", "services", "show", "festival",
     "awards", "cup", "championships", "championship", "open", "games", "olympics", "series", "album", "film",
 }  # fmt: skip
+# What a "which" question may ask for that "it" then means: bodies that act (not places, people or things).
+ACTORS = {
+    "company", "firm", "business", "group", "bank", "club", "team", "party", "union", "network", "broadcaster",
+    "publisher", "retailer", "supermarket", "chain", "airline", "carrier", "operator", "studio", "label", "charity",
+    "agency", "council", "board", "committee", "government", "ministry", "department", "organisation", "organization",
+    "manufacturer", "maker", "insurer", "lender", "supplier", "conglomerate", "corporation", "band", "newspaper",
+}  # fmt: skip
 # Stop words that are verbs: a noun run after "did <subject>" that one of them ends holds no verb of its own
 STOP_VERBS = {*AUX, "get", "got", "say", "said", "says", "done", "doing", "being", "am", "happen", "happened", "happens"}
 LEADS = {"and", "so", "but", "also", "then", "ok", "okay", "now"}  # "and …?" / "so …?" openers
@@ -420,10 +427,15 @@ class Conversation:
                     yield turn.answer
             if neuter and turn.names and all(self._known_person(n) for n in turn.names):
                 continue  # "it" is never the person a turn was about ("when did she join?" … "is it cutting jobs?")
-            if plural and turn.answer and names(tokens(turn.answer)) == [turn.answer]:  # a name, nothing more
+            if (plural or neuter) and turn.answer and names(tokens(turn.answer)) == [turn.answer]:  # a name alone
                 q = tokens(turn.question)
-                if q[0].lower() == "which" and (_wh_end(q) or 0) > 1 and not self._known_person(turn.answer):
-                    yield turn.answer  # "which club does she play for?" (Cobble Hill Saints) … "who coaches them?"
+                if (
+                    q[0].lower() == "which" and (_wh_end(q) or 0) > 1 and not self._known_person(turn.answer)
+                    and (plural or _actor_asked(q))
+                ):  # fmt: skip
+                    # "which club does she play for?" (Cobble Hill Saints) … "who coaches them?"; "which firm bought
+                    # the mill?" (Orrin Holdings) … "how much did it pay?"
+                    yield turn.answer
             pool = [
                 n for n in turn.names
                 if n.lower() not in avoid
@@ -824,6 +836,18 @@ def _wh_end(words: list[str]) -> int | None:
             if i > 4:
                 break
     return i
+
+
+def _actor_asked(words: list[str]) -> bool:
+    """Whether a "which" question asks for the organisation that did what it says: the wh-phrase is the subject
+    ("which firm bought the mill?", "which bank has cut its rates?", not "which firm is Orrin buying?") and names a
+    body that acts ("which city will host it?" asks for a place, which "it" seldom means next)."""
+    end = _wh_end(words)
+    if end is None or end >= len(words) or words[end - 1].lower() not in ACTORS:
+        return False
+    if words[end].lower() not in AUX:
+        return True
+    return end + 1 < len(words) and _bare_verb_next(words, end + 1)
 
 
 def _wh_lead(words: Sequence[str]) -> int:

@@ -158,6 +158,26 @@ class TestPronouns:
         not_a_name = read("Which club does Leni Marsh play for?", "who coaches them?", answers={0: "I don't know."})
         assert not_a_name is None or "know" not in not_a_name
 
+    @pytest.mark.parametrize(
+        ("first", "answer", "then", "expected"),
+        [
+            ("Which firm bought the Kessel paper mill?", "Orrin Holdings", "how much did it pay?",
+             "How much did Orrin Holdings pay?"),
+            ("Which bank has cut its mortgage rates?", "Tarrow Bank", "when did it announce the cut?",
+             "When did Tarrow Bank announce the cut?"),
+            ("Which broadcaster won the rights to the Brenna Cup?", "Kestrel TV", "how much did it bid?",
+             "How much did Kestrel TV bid?"),
+        ],
+    )  # fmt: skip
+    def test_it_after_which_body_did_it_is_the_answer(self, first: str, answer: str, then: str, expected: str) -> None:
+        assert read(first, then, answers={0: answer}) == expected
+
+    def test_it_is_not_the_answer_when_which_asked_for_the_object_or_a_place(self) -> None:
+        out = read("Which firm is Orrin Holdings buying?", "how much is it paying?", answers={0: "Kessel Mills"})
+        assert out == "How much is Orrin Holdings paying?"
+        out = read("Which city will host the Brenna Games?", "how much will it cost?", answers={0: "Lowick"})
+        assert out == "How much will the Brenna Games cost?"
+
     def test_they_after_two_people_is_both(self) -> None:
         out = read("What did Varga say about Ostrowski?", "which paper did they both talk to?")
         assert out == "Which paper did Varga and Ostrowski both talk to?"
