@@ -75,6 +75,14 @@ ACTORS = {
     "agency", "council", "board", "committee", "government", "ministry", "department", "organisation", "organization",
     "manufacturer", "maker", "insurer", "lender", "supplier", "conglomerate", "corporation", "band", "newspaper",
 }  # fmt: skip
+# Made things a "which" question may ask for: "it" next is the one it was answered with.
+MADE_THINGS = {
+    "phone", "handset", "device", "gadget", "product", "model", "car", "vehicle", "drug", "vaccine", "medicine",
+    "game", "film", "movie", "album", "single", "song", "book", "novel", "show", "series", "programme", "program",
+    "play", "musical", "app", "software", "console", "computer", "chip", "brand", "website", "magazine", "channel",
+    "station", "scheme", "bill", "law", "policy", "deal", "project", "plan", "award", "prize", "trophy", "contract",
+    "report", "study", "survey", "tax", "fund", "festival", "exhibition", "painting", "sculpture", "building", "ship",
+}  # fmt: skip
 # Stop words that are verbs: a noun run after "did <subject>" that one of them ends holds no verb of its own
 STOP_VERBS = {*AUX, "get", "got", "say", "said", "says", "done", "doing", "being", "am", "happen", "happened", "happens"}
 LEADS = {"and", "so", "but", "also", "then", "ok", "okay", "now"}  # "and …?" / "so …?" openers
@@ -427,14 +435,15 @@ class Conversation:
                     yield turn.answer
             if neuter and turn.names and all(self._known_person(n) for n in turn.names):
                 continue  # "it" is never the person a turn was about ("when did she join?" … "is it cutting jobs?")
-            if (plural or neuter) and turn.answer and names(tokens(turn.answer)) == [turn.answer]:  # a name alone
+            if (plural or neuter) and turn.answer and names(tokens(turn.answer)) == [_no_the(turn.answer)]:  # a name
                 q = tokens(turn.question)
                 if (
-                    q[0].lower() == "which" and (_wh_end(q) or 0) > 1 and not self._known_person(turn.answer)
-                    and (plural or _actor_asked(q))
+                    q[0].lower() in ("which", "what") and (_wh_end(q) or 0) > 1 and not self._known_person(turn.answer)
+                    and (_what_it_asked(q) if neuter else q[0].lower() == "which")
                 ):  # fmt: skip
                     # "which club does she play for?" (Cobble Hill Saints) … "who coaches them?"; "which firm bought
-                    # the mill?" (Orrin Holdings) … "how much did it pay?"
+                    # the mill?" (Orrin Holdings) … "how much did it pay?"; "which phone did Nimbrel launch?" (the
+                    # Nimbrel Arc) … "how much does it cost?"
                     yield turn.answer
             pool = [
                 n for n in turn.names
@@ -838,16 +847,27 @@ def _wh_end(words: list[str]) -> int | None:
     return i
 
 
-def _actor_asked(words: list[str]) -> bool:
-    """Whether a "which" question asks for the organisation that did what it says: the wh-phrase is the subject
-    ("which firm bought the mill?", "which bank has cut its rates?", not "which firm is Orrin buying?") and names a
-    body that acts ("which city will host it?" asks for a place, which "it" seldom means next)."""
-    end = _wh_end(words)
-    if end is None or end >= len(words) or words[end - 1].lower() not in ACTORS:
+def _no_the(name: str) -> str:
+    """A name without a leading "The" ("The Salt Road", a title, is the name "Salt Road")."""
+    return name[4:] if name[:4] in ("The ", "the ") else name
+
+
+def _what_it_asked(words: list[str]) -> bool:
+    """Whether "it" in the next question is what a "which N …?" (or "what N …?") question was answered with: N names
+    a body that acts or a made thing, and the question asked for the one that did what it says ("which firm bought the
+    mill?", "which album topped the chart?") or for a made thing ("which phone did Nimbrel launch?"). Not for a body
+    asked as the object ("which firm is Orrin buying?" … "how much is it paying?" means Orrin), and never for a place
+    or a person ("which city will host the games?" … "how much will it cost?" means the games)."""
+    end = _wh_end(words) or 0
+    # The noun the wh-phrase asks for (its first body or made thing: "what company makes …" ends after "makes").
+    at = next((i for i in range(1, end) if words[i].lower() in ACTORS | MADE_THINGS), None)
+    if at is None or at + 1 >= len(words):
         return False
-    if words[end].lower() not in AUX:
+    if words[at].lower() in MADE_THINGS:
         return True
-    return end + 1 < len(words) and _bare_verb_next(words, end + 1)
+    if words[at + 1].lower() not in AUX:
+        return True
+    return at + 2 < len(words) and _bare_verb_next(words, at + 2)
 
 
 def _wh_lead(words: Sequence[str]) -> int:

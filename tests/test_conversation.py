@@ -167,9 +167,21 @@ class TestPronouns:
              "When did Tarrow Bank announce the cut?"),
             ("Which broadcaster won the rights to the Brenna Cup?", "Kestrel TV", "how much did it bid?",
              "How much did Kestrel TV bid?"),
+            ("What company makes the Vesta?", "Harrow Motors", "where is it based?", "Where is Harrow Motors based?"),
+            # a made thing, asked as subject or object, and a title with its article
+            ("Which phone did Nimbrel launch on Tuesday?", "Nimbrel Arc", "how much does it cost?",
+             "How much does Nimbrel Arc cost?"),
+            ("Which game did Quillon Studios release last week?", "Ember Tide", "how many copies has it sold?",
+             "How many copies has Ember Tide sold?"),
+            ("Which album topped the chart this week?", "Glass Harbour", "who recorded it?",
+             "Who recorded Glass Harbour?"),
+            ("Which film won best picture at the Corran awards?", "The Salt Road", "who directed it?",
+             "Who directed The Salt Road?"),
         ],
     )  # fmt: skip
-    def test_it_after_which_body_did_it_is_the_answer(self, first: str, answer: str, then: str, expected: str) -> None:
+    def test_it_after_which_body_or_thing_is_the_answer(
+        self, first: str, answer: str, then: str, expected: str
+    ) -> None:
         assert read(first, then, answers={0: answer}) == expected
 
     def test_it_is_not_the_answer_when_which_asked_for_the_object_or_a_place(self) -> None:
