@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import RESULTS, Row, load, say
+from bench.common import RESULTS, Row, cpu, load, say
 
 BENCHES = ("cold", "index", "quality", "incremental", "latency", "ann", "bm25", "warc", "workers", "serve", "pg")
 DEFAULT = BENCHES
@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     machine = {
         "cpus": os.cpu_count(),
+        "cpu": cpu(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "load_at_start": load(),
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table(got), file=sys.stderr, flush=True)
     machine["load_at_end"] = load()
     machine["seconds"] = round(time.perf_counter() - started, 1)
-    print(f"machine: {machine['cpus']} cores, {machine['platform']}, python {machine['python']}; "
+    print(f"machine: {machine['cpus']} cores of {machine['cpu']}, {machine['platform']}, python {machine['python']}; "
           f"load {machine['load_at_start']} -> {machine['load_at_end']}; {machine['seconds']} s")  # fmt: skip
     print(f"command: python -m bench {' '.join(names)}")
     print(table(rows))

@@ -75,6 +75,22 @@ def load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def cpu() -> str:
+    """The processor and its int8 dot-product instructions: the reader's int8 passes cost about four times as much
+    without VNNI (AVX2 only) as with it, so timings from different machines are read against this."""
+    fields: dict[str, str] = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())  # the first processor's
+    except OSError:
+        return "unknown"
+    flags = set(fields.get("flags", "").split())
+    simd = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8") if f in flags]
+    name = f"{fields.get('model name', 'unknown')} (family {fields.get('cpu family', '?')})"
+    return f"{name}; {' '.join(simd) or 'no AVX2'}"
+
+
 def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')} load {load()}] {message}", file=sys.stderr, flush=True)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from bench import ann
 from bench.__main__ import BENCHES, main, table
-from bench.common import Row, judged, percentile
+from bench.common import Row, cpu, judged, percentile
 
 pytestmark = pytest.mark.slow  # runs the benches on small inputs
 
@@ -23,6 +25,15 @@ def test_table_prints_each_figure_beside_its_baseline() -> None:
     text = table([Row("cold", "qa ask", 1.0, "s", 4.0, "import st", "ratio <= 0.25", ok=True)])
     line = text.splitlines()[-1]
     assert "qa ask" in line and "import st" in line and "0.250" in line and "yes" in line
+
+
+def test_the_machine_line_names_the_processor_and_only_instructions_it_has() -> None:
+    name, _, simd = cpu().partition("; ")
+    info = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    flags = set(next(line for line in info.splitlines() if line.startswith("flags")).partition(":")[2].split())
+    assert name.split(" (family")[0] in info
+    assert simd == "no AVX2" or set(simd.split()) <= flags
+    assert ("avx2" in flags) == ("avx2" in simd.split())
 
 
 def test_percentile_is_nearest_rank() -> None:
